@@ -1,0 +1,175 @@
+//! Names derived from the request: the stack's environment (from the StackId ARN), the
+//! PhysicalResourceId and the generated role and policy names.
+
+use crate::catalog::{Kind, StackEnv};
+use sha2::{Digest, Sha256};
+
+/// The PhysicalResourceId answered when a request failed before anything could be created (bad
+/// input, malformed event). A Delete carrying such an id succeeds at once.
+pub const FAILED_MARKER_PREFIX: &str = "ecs-iam-roles-failed-";
+
+fn hex_digest(parts: &[&str], len: usize) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(len);
+    for byte in digest {
+        hex.push_str(&format!("{byte:02x}"));
+        if hex.len() >= len {
+            break;
+        }
+    }
+    hex.truncate(len);
+    hex
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// `arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/NAME/GUID` → the stack's environment.
+pub fn stack_env(stack_id: &str) -> Result<StackEnv, String> {
+    let parts: Vec<&str> = stack_id.splitn(6, ':').collect();
+    let bad = || {
+        format!(
+            "StackId {stack_id:?} is not a CloudFormation stack ARN (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID)"
+        )
+    };
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "cloudformation" {
+        return Err(bad());
+    }
+    let (partition, region, account) = (parts[1], parts[3], parts[4]);
+    let stack_name = parts[5]
+        .strip_prefix("stack/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|name| !name.is_empty())
+        .ok_or_else(bad)?;
+    if !partition.starts_with("aws")
+        || region.is_empty()
+        || account.len() != 12
+        || !account.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    Ok(StackEnv {
+        partition: partition.to_string(),
+        region: region.to_string(),
+        account: account.to_string(),
+        stack_name: stack_name.to_string(),
+    })
+}
+
+/// The PhysicalResourceId of the resource a Create (or a replacing Update) makes: readable,
+/// at most 185 characters (it is also a tag value, limit 256), and the same for every delivery
+/// of the same request.
+pub fn physical_id(env: &StackEnv, stack_id: &str, logical_id: &str, request_id: &str) -> String {
+    format!(
+        "{}-{}-{}",
+        truncate(&env.stack_name, 80),
+        truncate(logical_id, 80),
+        hex_digest(&[stack_id, logical_id, request_id], 12)
+    )
+}
+
+/// The PhysicalResourceId of a request that failed before any IAM call.
+pub fn failed_marker_id(request_id: &str) -> String {
+    format!("{FAILED_MARKER_PREFIX}{}", hex_digest(&[request_id], 16))
+}
+
+pub fn is_failed_marker(physical_id: &str) -> bool {
+    physical_id.starts_with(FAILED_MARKER_PREFIX)
+}
+
+const NAME_SUFFIX_LEN: usize = 10;
+
+/// A valid IAM name (≤ 64 characters, allowed characters only) for a role or policy this
+/// resource owns: `STACK-LOGICAL-LABEL-SUFFIX`, where the suffix is derived from the
+/// PhysicalResourceId, so a retried request finds the same name and a replacement a new one.
+pub fn generated_name(env: &StackEnv, logical_id: &str, physical_id: &str, label: &str) -> String {
+    let suffix = hex_digest(&[physical_id, label], NAME_SUFFIX_LEN);
+    let clean = |s: &str| -> String {
+        s.chars()
+            .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+            .collect()
+    };
+    let (stack, logical) = (clean(&env.stack_name), clean(logical_id));
+    let room = 64usize.saturating_sub(label.len() + NAME_SUFFIX_LEN + 3);
+    let stack_part = truncate(&stack, room / 2).to_string();
+    let logical_part = truncate(&logical, room - stack_part.len()).to_string();
+    format!("{stack_part}-{logical_part}-{label}-{suffix}")
+}
+
+pub fn role_label(kind: Kind) -> &'static str {
+    kind.name()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::check_role_name;
+
+    const STACK_ID: &str =
+        "arn:aws:cloudformation:eu-west-1:123456789012:stack/retail-store/5b6c0e10-0000-11ef-9a4b-0a1b2c3d4e5f";
+
+    #[test]
+    fn stack_env_from_stack_id() {
+        let env = stack_env(STACK_ID).unwrap();
+        assert_eq!(env.partition, "aws");
+        assert_eq!(env.region, "eu-west-1");
+        assert_eq!(env.account, "123456789012");
+        assert_eq!(env.stack_name, "retail-store");
+        let cn =
+            stack_env("arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/s/guid").unwrap();
+        assert_eq!(cn.partition, "aws-cn");
+        for bad in [
+            "",
+            "not-an-arn",
+            "arn:aws:s3:::bucket",
+            "arn:aws:cloudformation:eu-west-1:1234:stack/s/g",
+            "arn:aws:cloudformation:eu-west-1:123456789012:stack//g",
+            "arn:aws:cloudformation::123456789012:stack/s/g",
+        ] {
+            assert!(stack_env(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn physical_ids_are_stable_per_request_and_bounded() {
+        let env = stack_env(STACK_ID).unwrap();
+        let a = physical_id(&env, STACK_ID, "EcsRoles", "req-1");
+        assert_eq!(a, physical_id(&env, STACK_ID, "EcsRoles", "req-1"));
+        assert_ne!(a, physical_id(&env, STACK_ID, "EcsRoles", "req-2"));
+        assert!(a.starts_with("retail-store-EcsRoles-"));
+        let long = StackEnv {
+            stack_name: "s".repeat(128),
+            ..env
+        };
+        let id = physical_id(&long, STACK_ID, &"L".repeat(255), "r");
+        assert!(id.len() <= 256, "{}", id.len());
+        assert!(!is_failed_marker(&id));
+        assert!(is_failed_marker(&failed_marker_id("r")));
+    }
+
+    #[test]
+    fn generated_names_are_valid_and_change_with_the_physical_id() {
+        let env = StackEnv {
+            stack_name: "a-very-long-stack-name-that-goes-on-and-on-and-on-forever".into(),
+            ..stack_env(STACK_ID).unwrap()
+        };
+        let logical = "TheLogicalIdOfTheCustomResourceIsAlsoQuiteLong";
+        for label in ["TaskExecution", "EcsAnywhereAgent", "Task"] {
+            let name = generated_name(&env, logical, "id-1", label);
+            assert!(name.len() <= 64, "{name}");
+            check_role_name(&name).unwrap();
+            assert!(name.contains(label));
+            assert_eq!(name, generated_name(&env, logical, "id-1", label));
+            assert_ne!(name, generated_name(&env, logical, "id-2", label));
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! ecs-iam-roles: a CloudFormation custom resource (`Custom::EcsIamRoles`) that creates the IAM
+//! roles and policies Amazon ECS setups need.
+//!
+//! Where things are:
+//! - [`catalog`]: the documented roles and policies, one entry per kind;
+//! - [`spec`]: `ResourceProperties` checked and typed (every input error is found here);
+//! - [`identity`]: stack environment, PhysicalResourceId and generated names;
+//! - [`desired`]: the IAM state a spec asks for, and the output keys;
+//! - [`plan`]: desired vs actual → IAM operations (pure);
+//! - [`iam`]: the only place IAM is called;
+//! - [`protocol`]: the event and the one answer PUT to the ResponseURL;
+//! - [`handler`]: the lifecycle and the guards (deadline, panics).
+
+pub mod catalog;
+pub mod desired;
+pub mod handler;
+pub mod iam;
+pub mod identity;
+pub mod plan;
+pub mod protocol;
+pub mod spec;

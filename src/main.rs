@@ -1,0 +1,36 @@
+use ecs_iam_roles::handler::{self, Deps};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    // Clients are built once per process; the SDK reads region, credentials and
+    // AWS_ENDPOINT_URL from the standard environment.
+    let config = aws_config::load_from_env().await;
+    let deps = Arc::new(Deps {
+        iam: aws_sdk_iam::Client::new(&config),
+        http: reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()?,
+    });
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        handler::handle(deps.clone(), event)
+    }))
+    .await
+}
