@@ -26,7 +26,13 @@ fn safety_margin(remaining: Duration) -> Duration {
     (remaining / 10).clamp(Duration::from_millis(800), Duration::from_secs(10))
 }
 
+/// The invocation deadline as an Instant. Lambda sends milliseconds since the epoch; a value
+/// too small to be one (cargo-lambda's emulator sends the timeout itself) is read as a duration.
 fn deadline_instant(deadline_ms: u64) -> Instant {
+    const YEAR_2001_MS: u64 = 1_000_000_000_000;
+    if deadline_ms < YEAR_2001_MS {
+        return Instant::now() + Duration::from_millis(deadline_ms);
+    }
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -51,6 +57,7 @@ pub async fn handle(
         LambdaRequestId = %event.context.request_id,
     );
     async move {
+        tracing::debug!(deadline_ms = event.context.deadline, remaining_ms = deadline.saturating_duration_since(Instant::now()).as_millis() as u64, "received");
         let budget_end = deadline - safety_margin(deadline.saturating_duration_since(Instant::now()));
         // If the work cannot answer (timeout, panic), the answer still needs an id that the
         // following Delete can clean up with.
@@ -432,6 +439,22 @@ mod tests {
             json!({"Path": "/x/", "Roles": {"TaskExecution": {"RoleName": "a"}, "EcsAnywhere": {}}}),
         );
         assert!(needs_replacement(&base, &moved));
+    }
+
+    #[test]
+    fn deadlines_absolute_or_relative() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let absolute = deadline_instant(now_ms + 30_000).saturating_duration_since(Instant::now());
+        assert!(absolute > Duration::from_secs(29) && absolute <= Duration::from_secs(30));
+        let relative = deadline_instant(600_000).saturating_duration_since(Instant::now());
+        assert!(relative > Duration::from_secs(599));
+        assert_eq!(
+            deadline_instant(now_ms - 1_000).saturating_duration_since(Instant::now()),
+            Duration::ZERO
+        );
     }
 
     #[test]

@@ -1,0 +1,601 @@
+//! The real parts the integration tests talk to: moto_server as IAM, a Lambda Runtime API that
+//! runs the built binary, and a ResponseURL that records the PUT.
+#![allow(dead_code)]
+
+pub mod http;
+
+use http::{Request, Response};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::{oneshot, Notify};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "eu-west-1";
+
+fn unique() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}{:x}{}",
+        std::process::id() % 10_000,
+        nanos % 0xfffff,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn moto_server_path() -> PathBuf {
+    if let Ok(path) = std::env::var("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    if let Ok(out) = std::process::Command::new("sh")
+        .args(["-c", "command -v moto_server"])
+        .output()
+    {
+        let found = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !found.is_empty() {
+            return PathBuf::from(found);
+        }
+    }
+    panic!(
+        "moto_server not found. These tests need it as the IAM endpoint: run `scripts/test.sh` \
+         (installs it into .venv), or `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'`, \
+         or set MOTO_SERVER to its path"
+    );
+}
+
+/// The IAM endpoint: `MOTO_ENDPOINT` if set, else a moto_server started once for this test
+/// binary (it exits when the test process does).
+pub fn moto_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(endpoint) = std::env::var("MOTO_ENDPOINT") {
+            return endpoint;
+        }
+        let path = moto_server_path();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // moto lives as long as this test process: the shell watches our pid.
+        let script = format!(
+            "MOTO_IAM_LOAD_MANAGED_POLICIES=true '{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
+             while kill -0 {} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1; done; kill $m 2>/dev/null",
+            path.display(),
+            std::process::id()
+        );
+        // The watcher is never waited for: it ends with this process.
+        let watcher = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        std::mem::forget(watcher);
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "moto_server ({}) did not start listening on port {port} within 60 s",
+                path.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
+/// An IAM client for checking state, on the same endpoint as the function.
+pub async fn iam_client(endpoint: &str) -> aws_sdk_iam::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_iam::Client::new(&config)
+}
+
+type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Result<Value, Value>>>>>;
+
+struct Invocation {
+    id: String,
+    event: Value,
+    deadline_ms: u64,
+    done: oneshot::Sender<Result<Value, Value>>,
+}
+
+/// A Lambda Runtime API serving queued events to the function and collecting its results.
+#[derive(Clone)]
+pub struct RuntimeApi {
+    pub addr: std::net::SocketAddr,
+    queue: Arc<Mutex<VecDeque<Invocation>>>,
+    pending: Pending,
+    notify: Arc<Notify>,
+}
+
+impl RuntimeApi {
+    pub async fn start() -> RuntimeApi {
+        let queue: Arc<Mutex<VecDeque<Invocation>>> = Default::default();
+        let pending: Pending = Default::default();
+        let notify = Arc::new(Notify::new());
+        let handler: http::Handler = {
+            let (queue, pending, notify) = (queue.clone(), pending.clone(), notify.clone());
+            Arc::new(move |req: Request| {
+                let (queue, pending, notify) = (queue.clone(), pending.clone(), notify.clone());
+                Box::pin(async move {
+                    if req.method == "GET" && req.path.ends_with("/invocation/next") {
+                        loop {
+                            let waiter = notify.notified();
+                            let next = queue.lock().unwrap().pop_front();
+                            if let Some(inv) = next {
+                                pending.lock().unwrap().insert(inv.id.clone(), inv.done);
+                                return Response {
+                                    status: 200,
+                                    headers: vec![
+                                        ("lambda-runtime-aws-request-id".into(), inv.id),
+                                        ("lambda-runtime-deadline-ms".into(), inv.deadline_ms.to_string()),
+                                        (
+                                            "lambda-runtime-invoked-function-arn".into(),
+                                            format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecs-iam-roles"),
+                                        ),
+                                        ("lambda-runtime-trace-id".into(), "Root=1-0-0".into()),
+                                        ("content-type".into(), "application/json".into()),
+                                    ],
+                                    body: serde_json::to_vec(&inv.event).unwrap(),
+                                };
+                            }
+                            waiter.await;
+                        }
+                    }
+                    let parts: Vec<&str> = req.path.split('/').collect();
+                    // /2018-06-01/runtime/invocation/{id}/response|error
+                    if req.method == "POST" && parts.len() == 6 && parts[3] == "invocation" {
+                        let body: Value = serde_json::from_slice(&req.body).unwrap_or_else(|_| {
+                            Value::String(String::from_utf8_lossy(&req.body).into())
+                        });
+                        let result = if parts[5] == "response" {
+                            Ok(body)
+                        } else {
+                            Err(body)
+                        };
+                        if let Some(done) = pending.lock().unwrap().remove(parts[4]) {
+                            let _ = done.send(result);
+                        }
+                        return Response::status(202);
+                    }
+                    Response::status(if req.path.ends_with("/init/error") {
+                        202
+                    } else {
+                        404
+                    })
+                })
+            })
+        };
+        let addr = http::serve(handler).await;
+        RuntimeApi {
+            addr,
+            queue,
+            pending,
+            notify,
+        }
+    }
+
+    /// Invoke the function with `event` and a deadline `timeout` from now; the function's
+    /// result (Ok) or reported error (Err).
+    pub async fn invoke(&self, event: Value, timeout: Duration) -> Result<Value, Value> {
+        let (done, result) = oneshot::channel();
+        let deadline_ms = (SystemTime::now() + timeout)
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        self.queue.lock().unwrap().push_back(Invocation {
+            id: format!("lambda-{}", unique()),
+            event,
+            deadline_ms,
+            done,
+        });
+        self.notify.notify_waiters();
+        tokio::time::timeout(timeout + Duration::from_secs(30), result)
+            .await
+            .expect("the function never reported a result")
+            .expect("runtime API dropped")
+    }
+}
+
+/// One recorded PUT to the ResponseURL.
+#[derive(Debug, Clone)]
+pub struct Put {
+    pub request: Request,
+    pub at: SystemTime,
+}
+
+impl Put {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.request.body).expect("answer body is JSON")
+    }
+}
+
+/// A ResponseURL that records every PUT, failing the first `fail_first` with 503.
+#[derive(Clone)]
+pub struct ResponseServer {
+    pub addr: std::net::SocketAddr,
+    puts: Arc<Mutex<Vec<Put>>>,
+    attempts: Arc<AtomicUsize>,
+    notify: Arc<Notify>,
+}
+
+impl ResponseServer {
+    pub async fn start(fail_first: usize) -> ResponseServer {
+        let puts: Arc<Mutex<Vec<Put>>> = Default::default();
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let notify = Arc::new(Notify::new());
+        let handler: http::Handler = {
+            let (puts, attempts, notify) = (puts.clone(), attempts.clone(), notify.clone());
+            Arc::new(move |req: Request| {
+                let (puts, attempts, notify) = (puts.clone(), attempts.clone(), notify.clone());
+                Box::pin(async move {
+                    if attempts.fetch_add(1, Ordering::SeqCst) < fail_first {
+                        return Response::status(503);
+                    }
+                    puts.lock().unwrap().push(Put {
+                        request: req,
+                        at: SystemTime::now(),
+                    });
+                    notify.notify_waiters();
+                    Response::status(200)
+                })
+            })
+        };
+        let addr = http::serve(handler).await;
+        ResponseServer {
+            addr,
+            puts,
+            attempts,
+            notify,
+        }
+    }
+
+    /// A presigned-looking URL for one request; the query stands for the credential.
+    pub fn url(&self, request_id: &str) -> String {
+        format!(
+            "http://{}/cfn-response/{request_id}?X-Amz-Signature=SECRET{request_id}",
+            self.addr
+        )
+    }
+
+    pub fn attempts(&self) -> usize {
+        self.attempts.load(Ordering::SeqCst)
+    }
+
+    pub fn puts_for(&self, request_id: &str) -> Vec<Put> {
+        let path = format!("/cfn-response/{request_id}?");
+        self.puts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.request.path.starts_with(&path))
+            .cloned()
+            .collect()
+    }
+
+    pub async fn wait_for(&self, request_id: &str, timeout: Duration) -> Put {
+        let until = tokio::time::Instant::now() + timeout;
+        loop {
+            let waiter = self.notify.notified();
+            if let Some(put) = self.puts_for(request_id).into_iter().next() {
+                return put;
+            }
+            if tokio::time::timeout_at(until, waiter).await.is_err() {
+                panic!("no answer PUT for request {request_id} within {timeout:?}");
+            }
+        }
+    }
+}
+
+/// The built function binary running under a Runtime API.
+pub struct Function {
+    pub runtime: RuntimeApi,
+    child: tokio::process::Child,
+    pub logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Function {
+    pub async fn start(iam_endpoint: &str) -> Function {
+        let runtime = RuntimeApi::start().await;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", runtime.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "ecs-iam-roles")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/ecs-iam-roles")
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", iam_endpoint)
+            .env("RUST_BACKTRACE", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the function binary");
+        let logs: Arc<Mutex<Vec<String>>> = Default::default();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let logs = logs.clone();
+            tokio::spawn(async move {
+                let mut lines = tokio::io::BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    logs.lock().unwrap().push(line);
+                }
+            });
+        }
+        Function {
+            runtime,
+            child,
+            logs,
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// A CloudFormation conversation with one custom resource of one stack.
+pub struct Conversation {
+    pub function: Function,
+    pub responses: ResponseServer,
+    pub stack_name: String,
+    pub stack_id: String,
+    pub logical_id: String,
+    pub timeout: Duration,
+}
+
+pub struct Answer {
+    pub request_id: String,
+    pub body: Value,
+    pub put: Put,
+    pub returned: Result<Value, Value>,
+}
+
+impl Answer {
+    pub fn status(&self) -> &str {
+        self.body["Status"].as_str().unwrap_or("")
+    }
+    pub fn physical_id(&self) -> String {
+        self.body["PhysicalResourceId"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+    pub fn data(&self, key: &str) -> String {
+        self.body["Data"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no Data.{key} in {}", self.body))
+            .to_string()
+    }
+    pub fn reason(&self) -> String {
+        self.body["Reason"].as_str().unwrap_or("").to_string()
+    }
+    #[track_caller]
+    pub fn assert_success(&self) -> &Self {
+        assert_eq!(self.status(), "SUCCESS", "answer: {}", self.body);
+        self
+    }
+}
+
+impl Conversation {
+    pub async fn new() -> Conversation {
+        Conversation::with(moto_endpoint(), 0).await
+    }
+
+    pub async fn with(iam_endpoint: &str, fail_first_puts: usize) -> Conversation {
+        let stack_name = format!("stack{}", unique());
+        Conversation {
+            function: Function::start(iam_endpoint).await,
+            responses: ResponseServer::start(fail_first_puts).await,
+            stack_id: format!(
+                "arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{stack_name}/5b6c0e10-0000-11ef-9a4b-0a1b2c3d4e5f"
+            ),
+            stack_name,
+            logical_id: "EcsRoles".into(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    pub fn event(&self, request_type: &str, properties: Value) -> (String, Value) {
+        let request_id = format!("req-{}", unique());
+        let mut props = properties;
+        props["ServiceToken"] = json!(format!(
+            "arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecs-iam-roles"
+        ));
+        let event = json!({
+            "RequestType": request_type,
+            "ServiceToken": props["ServiceToken"],
+            "ResponseURL": self.responses.url(&request_id),
+            "StackId": self.stack_id,
+            "RequestId": request_id,
+            "LogicalResourceId": self.logical_id,
+            "ResourceType": "Custom::EcsIamRoles",
+            "ResourceProperties": props,
+        });
+        (request_id, event)
+    }
+
+    /// Send an event and wait for its one PUT.
+    pub async fn send(&self, request_id: &str, event: Value) -> Answer {
+        let returned = self.function.runtime.invoke(event, self.timeout).await;
+        let put = self
+            .responses
+            .wait_for(request_id, Duration::from_secs(5))
+            .await;
+        Answer {
+            request_id: request_id.to_string(),
+            body: put.json(),
+            put,
+            returned,
+        }
+    }
+
+    pub async fn create(&self, properties: Value) -> Answer {
+        let (id, event) = self.event("Create", properties);
+        self.send(&id, event).await
+    }
+
+    pub async fn update(&self, physical_id: &str, properties: Value, old: Value) -> Answer {
+        let (id, mut event) = self.event("Update", properties);
+        event["PhysicalResourceId"] = json!(physical_id);
+        let mut old = old;
+        old["ServiceToken"] = event["ServiceToken"].clone();
+        event["OldResourceProperties"] = old;
+        self.send(&id, event).await
+    }
+
+    pub async fn delete(&self, physical_id: &str, properties: Value) -> Answer {
+        let (id, mut event) = self.event("Delete", properties);
+        event["PhysicalResourceId"] = json!(physical_id);
+        self.send(&id, event).await
+    }
+}
+
+/// Unique role and cluster names for one test.
+pub fn name(prefix: &str) -> String {
+    format!("{prefix}-{}", unique())
+}
+
+/// IAM's view of a role, as the tests compare it.
+#[derive(Debug)]
+pub struct RoleState {
+    pub path: String,
+    pub trust: Value,
+    pub attached: Vec<String>,
+    pub inline: HashMap<String, Value>,
+    pub boundary: Option<String>,
+    pub tags: HashMap<String, String>,
+}
+
+pub async fn role_state(iam: &aws_sdk_iam::Client, name: &str) -> Option<RoleState> {
+    let got = match iam.get_role().role_name(name).send().await {
+        Ok(got) => got,
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(e.is_no_such_entity_exception(), "GetRole {name}: {e}");
+            return None;
+        }
+    };
+    let role = got.role().unwrap();
+    let mut attached: Vec<String> = iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap()
+        .attached_policies()
+        .iter()
+        .map(|p| p.policy_arn().unwrap().to_string())
+        .collect();
+    attached.sort();
+    let mut inline = HashMap::new();
+    for policy in iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap()
+        .policy_names()
+    {
+        let doc = iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .unwrap();
+        inline.insert(
+            policy.clone(),
+            ecs_iam_roles::iam::parse_document(doc.policy_document()),
+        );
+    }
+    let tags = iam
+        .list_role_tags()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap()
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    Some(RoleState {
+        path: role.path().to_string(),
+        trust: ecs_iam_roles::iam::parse_document(role.assume_role_policy_document().unwrap()),
+        attached,
+        inline,
+        boundary: role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        tags,
+    })
+}
+
+/// A customer-managed policy's default document and tags, if it exists.
+pub async fn policy_state(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Option<(Value, HashMap<String, String>)> {
+    let got = match iam.get_policy().policy_arn(arn).send().await {
+        Ok(got) => got,
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(e.is_no_such_entity_exception(), "GetPolicy {arn}: {e}");
+            return None;
+        }
+    };
+    let policy = got.policy().unwrap();
+    let version = iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(policy.default_version_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let doc =
+        ecs_iam_roles::iam::parse_document(version.policy_version().unwrap().document().unwrap());
+    let tags = iam
+        .list_policy_tags()
+        .policy_arn(arn)
+        .send()
+        .await
+        .unwrap()
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    Some((doc, tags))
+}
