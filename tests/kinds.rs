@@ -1,0 +1,278 @@
+//! Every documented kind against moto: created exactly as the catalog says (trust, attached
+//! ARNs, inline and customer-managed documents, tags, path, boundary), every output key, and
+//! nothing left behind by Delete or by a Create that fails halfway.
+
+mod support;
+
+use ecs_iam_roles::desired::{build, outputs, DesiredState, Owner};
+use ecs_iam_roles::identity::stack_env;
+use ecs_iam_roles::plan::same_policy;
+use ecs_iam_roles::spec;
+use serde_json::{json, Value};
+use support::proxy::FaultProxy;
+use support::*;
+
+const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
+
+fn desired_for(
+    conv: &Conversation,
+    physical_id: &str,
+    properties: &Value,
+) -> (DesiredState, Value) {
+    let env = stack_env(&conv.stack_id).unwrap();
+    let spec = spec::parse(properties).unwrap();
+    let state = build(
+        &spec,
+        &Owner {
+            env: &env,
+            logical_id: &conv.logical_id,
+            physical_id,
+        },
+    );
+    let data = json!(outputs(&spec, &state, &env));
+    (state, data)
+}
+
+/// IAM holds exactly the desired state, and the answer's Data is exactly the output keys.
+async fn assert_iam_matches(
+    iam: &aws_sdk_iam::Client,
+    conv: &Conversation,
+    answer: &Answer,
+    properties: &Value,
+) {
+    answer.assert_success();
+    let (desired, data) = desired_for(conv, &answer.physical_id(), properties);
+    assert_eq!(answer.body["Data"], data, "Data keys and values");
+    for role in &desired.roles {
+        let actual = role_state(iam, &role.name)
+            .await
+            .unwrap_or_else(|| panic!("role {} missing", role.name));
+        assert_eq!(actual.path, role.path, "{}: path", role.name);
+        assert!(
+            same_policy(&actual.trust, &role.trust),
+            "{}: trust {} vs {}",
+            role.name,
+            actual.trust,
+            role.trust
+        );
+        let want: Vec<String> = role.managed_policy_arns.iter().cloned().collect();
+        assert_eq!(actual.attached, want, "{}: attached policies", role.name);
+        assert_eq!(
+            actual.inline.len(),
+            role.inline_policies.len(),
+            "{}: inline policies",
+            role.name
+        );
+        for (name, doc) in &role.inline_policies {
+            assert!(
+                same_policy(&actual.inline[name], doc),
+                "{}: inline {name}",
+                role.name
+            );
+        }
+        assert_eq!(
+            actual.boundary, role.permissions_boundary,
+            "{}: boundary",
+            role.name
+        );
+        let tags: std::collections::BTreeMap<_, _> = actual.tags.into_iter().collect();
+        assert_eq!(tags, role.tags, "{}: tags", role.name);
+    }
+    for policy in &desired.policies {
+        let (doc, tags) = policy_state(iam, &policy.arn)
+            .await
+            .unwrap_or_else(|| panic!("policy {} missing", policy.arn));
+        assert!(
+            same_policy(&doc, &policy.document),
+            "{}: document",
+            policy.arn
+        );
+        let tags: std::collections::BTreeMap<_, _> = tags.into_iter().collect();
+        assert_eq!(tags, policy.tags, "{}: tags", policy.arn);
+    }
+}
+
+async fn assert_all_gone(
+    iam: &aws_sdk_iam::Client,
+    conv: &Conversation,
+    physical_id: &str,
+    properties: &Value,
+) {
+    let (desired, _) = desired_for(conv, physical_id, properties);
+    for role in &desired.roles {
+        assert!(
+            role_state(iam, &role.name).await.is_none(),
+            "role {} left behind",
+            role.name
+        );
+    }
+    for policy in &desired.policies {
+        assert!(
+            policy_state(iam, &policy.arn).await.is_none(),
+            "policy {} left behind",
+            policy.arn
+        );
+    }
+}
+
+async fn create_check_delete(properties: Value) {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let created = conv.create(properties.clone()).await;
+    assert_iam_matches(&iam, &conv, &created, &properties).await;
+    let id = created.physical_id();
+    conv.delete(&id, properties.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id, &properties).await;
+}
+
+#[tokio::test]
+async fn ecs_anywhere() {
+    create_check_delete(json!({"Roles": {"EcsAnywhere": {}}})).await;
+}
+
+#[tokio::test]
+async fn ecs_anywhere_least_privilege() {
+    create_check_delete(json!({"Roles": {"EcsAnywhere": {"LeastPrivilege": "true"}}})).await;
+}
+
+#[tokio::test]
+async fn task_execution() {
+    create_check_delete(json!({"Roles": {"TaskExecution": {}}, "RestrictTrustToAccount": "false"}))
+        .await;
+}
+
+#[tokio::test]
+async fn task() {
+    create_check_delete(json!({"Roles": {"Task": {"ClusterName": name("cluster")}}})).await;
+}
+
+#[tokio::test]
+async fn task_least_privilege() {
+    create_check_delete(json!({"Roles": {"Task": {"ClusterName": "c", "LeastPrivilege": "true"}}}))
+        .await;
+}
+
+#[tokio::test]
+async fn sso_management() {
+    create_check_delete(json!({"Roles": {"SsoManagement": {
+        "TrustedPrincipalArn": PRINCIPAL, "ExternalId": "optional-string", "SsoRegion": "us-east-1",
+        "RoleName": name("sso"), "PolicyName": name("ssoPolicy")
+    }}}))
+    .await;
+}
+
+#[tokio::test]
+async fn cluster_access() {
+    create_check_delete(json!({"Roles": {"ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL}}}))
+        .await;
+}
+
+#[tokio::test]
+async fn all_five_with_path_boundary_and_tags() {
+    let iam = iam_client(moto_endpoint()).await;
+    let boundary = iam
+        .create_policy()
+        .policy_name(name("Boundary"))
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    let properties = json!({
+        "Path": "/ecs/",
+        "PermissionsBoundary": boundary,
+        "Tags": [{"Key": "team", "Value": "platform"}, {"Key": "cost-center", "Value": "42"}],
+        "Roles": {
+            "EcsAnywhere": {"LeastPrivilege": "true"},
+            "TaskExecution": {},
+            "Task": {"ClusterName": "retail-store-ecs-cluster"},
+            "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
+            "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL, "ExternalId": "ext-id-1"},
+        }
+    });
+    let conv = Conversation::new().await;
+    let created = conv.create(properties.clone()).await;
+    assert_iam_matches(&iam, &conv, &created, &properties).await;
+    assert_eq!(created.body["Data"].as_object().unwrap().len(), 15);
+    for key in [
+        "TaskRoleName",
+        "TaskExecutionRoleName",
+        "EcsAnywhereRoleName",
+    ] {
+        let name = created.data(key);
+        assert!(
+            name.len() <= 64 && name.starts_with(&conv.stack_name[..5]),
+            "{key}: {name}"
+        );
+    }
+    assert!(created.data("TaskRoleArn").contains(":role/ecs/"));
+    assert!(created
+        .data("SsoManagementPolicyArn")
+        .contains(":policy/ecs/"));
+
+    // The same Create delivered again: same answer, still exactly one of everything.
+    let (request_id, mut event) = conv.event("Create", properties.clone());
+    event["RequestId"] = json!(created.request_id);
+    event["ResponseURL"] = json!(conv.responses.url(&request_id));
+    let again = conv.send(&request_id, event).await;
+    assert_eq!(again.physical_id(), created.physical_id());
+    assert_eq!(again.body["Data"], created.body["Data"]);
+    assert_iam_matches(&iam, &conv, &again, &properties).await;
+
+    let id = created.physical_id();
+    conv.delete(&id, properties.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id, &properties).await;
+}
+
+#[tokio::test]
+async fn failure_mid_create_leaves_nothing_behind() {
+    let iam = iam_client(moto_endpoint()).await;
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    // Phase one (roles and policies) succeeds; the inline policy of phase two fails.
+    proxy.fail(
+        "PutRolePolicy",
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for PoliciesPerRole: 10",
+    );
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let properties = json!({"Roles": {
+        "EcsAnywhere": {"LeastPrivilege": "true"},
+        "TaskExecution": {},
+        "Task": {"ClusterName": "c"},
+        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
+        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
+    }});
+    let answer = conv.create(properties.clone()).await;
+    assert_eq!(answer.status(), "FAILED", "{}", answer.body);
+    let reason = answer.reason();
+    assert!(reason.contains("PutRolePolicy"), "{reason}");
+    assert!(reason.contains("LimitExceeded"), "{reason}");
+    assert!(reason.contains("Cannot exceed quota"), "{reason}");
+    let (desired, _) = desired_for(&conv, &answer.physical_id(), &properties);
+    let task_role = &desired
+        .roles
+        .iter()
+        .find(|r| r.kind == ecs_iam_roles::catalog::Kind::Task)
+        .unwrap()
+        .name;
+    assert!(
+        reason.contains(task_role.as_str()),
+        "names the role: {reason}"
+    );
+    let calls = proxy.calls();
+    assert!(calls.iter().any(|c| c == "CreateRole"), "{calls:?}");
+    assert!(
+        calls.iter().any(|c| c == "DeleteRole"),
+        "cleanup ran: {calls:?}"
+    );
+    assert_all_gone(&iam, &conv, &answer.physical_id(), &properties).await;
+    // CloudFormation's Delete after the failed Create succeeds.
+    conv.delete(&answer.physical_id(), properties)
+        .await
+        .assert_success();
+}

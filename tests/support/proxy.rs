@@ -1,0 +1,147 @@
+//! A fault-injecting proxy in front of moto: adds latency, throttles a fraction of calls, or
+//! fails chosen IAM actions with an IAM error of our choosing. Also counts calls per action.
+
+use super::http::{self, Request, Response};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct Faults {
+    /// Action → (HTTP status, IAM error code, message).
+    pub fail: HashMap<String, (u16, String, String)>,
+    pub latency: Duration,
+    /// Fraction of calls (0.0–1.0) answered with Throttling.
+    pub throttle: f64,
+}
+
+#[derive(Clone)]
+pub struct FaultProxy {
+    pub endpoint: String,
+    pub faults: Arc<Mutex<Faults>>,
+    pub calls: Arc<Mutex<Vec<String>>>,
+}
+
+fn action_of(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .unwrap_or("?")
+        .to_string()
+}
+
+fn iam_error(status: u16, code: &str, message: &str) -> Response {
+    let sender = if status >= 500 { "Receiver" } else { "Sender" };
+    Response {
+        status,
+        headers: vec![("content-type".into(), "text/xml".into())],
+        body: format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>{sender}</Type>\
+             <Code>{code}</Code><Message>{message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
+        )
+        .into_bytes(),
+    }
+}
+
+impl FaultProxy {
+    pub async fn start(upstream: &str) -> FaultProxy {
+        let faults: Arc<Mutex<Faults>> = Default::default();
+        let calls: Arc<Mutex<Vec<String>>> = Default::default();
+        let client = reqwest::Client::new();
+        let seed = Arc::new(AtomicU64::new(0x9E37_79B9_7F4A_7C15));
+        let upstream = upstream.trim_end_matches('/').to_string();
+        let handler: http::Handler = {
+            let (faults, calls) = (faults.clone(), calls.clone());
+            Arc::new(move |req: Request| {
+                let (faults, calls, client, upstream, seed) = (
+                    faults.clone(),
+                    calls.clone(),
+                    client.clone(),
+                    upstream.clone(),
+                    seed.clone(),
+                );
+                Box::pin(async move {
+                    let action = action_of(&req.body);
+                    calls.lock().unwrap().push(action.clone());
+                    let (latency, fail, throttle) = {
+                        let f = faults.lock().unwrap();
+                        (f.latency, f.fail.get(&action).cloned(), f.throttle)
+                    };
+                    tokio::time::sleep(latency).await;
+                    if let Some((status, code, message)) = fail {
+                        return iam_error(status, &code, &message);
+                    }
+                    // xorshift: a deterministic sequence, so a failing run can be replayed.
+                    let mut x = seed.load(Ordering::Relaxed);
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    seed.store(x, Ordering::Relaxed);
+                    if (x % 10_000) as f64 / 10_000.0 < throttle {
+                        return iam_error(400, "Throttling", "Rate exceeded");
+                    }
+                    let mut forward = client.request(
+                        reqwest::Method::from_bytes(req.method.as_bytes()).unwrap(),
+                        format!("{upstream}{}", req.path),
+                    );
+                    for (k, v) in &req.headers {
+                        if !k.eq_ignore_ascii_case("host")
+                            && !k.eq_ignore_ascii_case("content-length")
+                        {
+                            forward = forward.header(k, v);
+                        }
+                    }
+                    match forward.body(req.body).send().await {
+                        Ok(resp) => {
+                            let status = resp.status().as_u16();
+                            let content_type = resp
+                                .headers()
+                                .get("content-type")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("text/xml")
+                                .to_string();
+                            let body = resp.bytes().await.unwrap_or_default().to_vec();
+                            Response {
+                                status,
+                                headers: vec![("content-type".into(), content_type)],
+                                body,
+                            }
+                        }
+                        Err(_) => Response::status(502),
+                    }
+                })
+            })
+        };
+        let addr = http::serve(handler).await;
+        FaultProxy {
+            endpoint: format!("http://{addr}"),
+            faults,
+            calls,
+        }
+    }
+
+    pub fn fail(&self, action: &str, status: u16, code: &str, message: &str) {
+        self.faults
+            .lock()
+            .unwrap()
+            .fail
+            .insert(action.into(), (status, code.into(), message.into()));
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.faults.lock().unwrap().latency = latency;
+    }
+
+    pub fn set_throttle(&self, fraction: f64) {
+        self.faults.lock().unwrap().throttle = fraction;
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub fn clear_calls(&self) {
+        self.calls.lock().unwrap().clear();
+    }
+}
