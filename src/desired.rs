@@ -3,7 +3,7 @@
 
 use crate::catalog::{self, Kind, StackEnv, Trust};
 use crate::identity::generated_name;
-use crate::spec::{Spec, OWNER_TAG_KEY};
+use crate::spec::{Spec, LINEAGE_TAG_KEY, OWNER_TAG_KEY};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +44,19 @@ pub struct Owner<'a> {
     pub env: &'a StackEnv,
     pub logical_id: &'a str,
     pub physical_id: &'a str,
+    /// The PhysicalResourceId this resource replaces, recorded for a rollback.
+    pub replaces: Option<&'a str>,
+}
+
+impl<'a> Owner<'a> {
+    pub fn new(env: &'a StackEnv, logical_id: &'a str, physical_id: &'a str) -> Owner<'a> {
+        Owner {
+            env,
+            logical_id,
+            physical_id,
+            replaces: None,
+        }
+    }
 }
 
 pub fn role_arn(env: &StackEnv, path: &str, name: &str) -> String {
@@ -92,6 +105,9 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
     let env = owner.env;
     let mut tags = spec.tags.clone();
     tags.insert(OWNER_TAG_KEY.to_string(), owner.physical_id.to_string());
+    if let Some(replaced) = owner.replaces {
+        tags.insert(LINEAGE_TAG_KEY.to_string(), replaced.to_string());
+    }
     let managed =
         |path_and_name: &str| catalog::aws_managed_policy_arn(&env.partition, path_and_name);
 
@@ -212,11 +228,7 @@ mod tests {
     #[test]
     fn output_keys_are_exactly_the_contracts() {
         let env = env();
-        let owner = Owner {
-            env: &env,
-            logical_id: "EcsRoles",
-            physical_id: "retail-EcsRoles-abc",
-        };
+        let owner = Owner::new(&env, "EcsRoles", "retail-EcsRoles-abc");
         let principal = "arn:aws:iam::111122223333:role/granted-access-handler";
         let spec = spec::parse(&json!({"Roles": {
             "EcsAnywhere": {"LeastPrivilege": "true"},
@@ -258,11 +270,7 @@ mod tests {
     #[test]
     fn without_least_privilege_ecs_anywhere_has_no_policy_output() {
         let env = env();
-        let owner = Owner {
-            env: &env,
-            logical_id: "R",
-            physical_id: "p",
-        };
+        let owner = Owner::new(&env, "R", "p");
         let spec = spec::parse(&json!({"Roles": {"EcsAnywhere": {"RoleName": "ecsAnywhereRole"}}}))
             .unwrap();
         let state = build(&spec, &owner);
@@ -279,11 +287,7 @@ mod tests {
     #[test]
     fn path_boundary_and_tags_reach_every_role_and_policy() {
         let env = env();
-        let owner = Owner {
-            env: &env,
-            logical_id: "R",
-            physical_id: "p",
-        };
+        let owner = Owner::new(&env, "R", "p");
         let spec = spec::parse(&json!({
             "Path": "/ecs/",
             "PermissionsBoundary": "arn:aws:iam::123456789012:policy/Boundary",

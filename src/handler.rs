@@ -4,9 +4,9 @@
 use crate::desired::{self, DesiredState, Owner};
 use crate::iam::Session;
 use crate::identity::{self, failed_marker_id, is_failed_marker, stack_env};
-use crate::plan::{self, ActualState};
+use crate::plan::{self, ActualState, Ownership, Plan};
 use crate::protocol::{self, Answer, EventFields};
-use crate::spec::{self, Spec};
+use crate::spec;
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Request;
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -214,11 +214,86 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     (answer, session.calls(), session.writes())
 }
 
-fn names(state: &DesiredState) -> (Vec<String>, Vec<String>) {
-    (
-        state.roles.iter().map(|r| r.name.clone()).collect(),
-        state.policies.iter().map(|p| p.arn.clone()).collect(),
-    )
+/// The role names and policy ARNs of some desired states, each once.
+fn names(states: &[&DesiredState]) -> (Vec<String>, Vec<String>) {
+    let mut roles: Vec<String> = vec![];
+    let mut policies: Vec<String> = vec![];
+    for state in states {
+        for role in &state.roles {
+            if !roles.contains(&role.name) {
+                roles.push(role.name.clone());
+            }
+        }
+        for policy in &state.policies {
+            if !policies.contains(&policy.arn) {
+                policies.push(policy.arn.clone());
+            }
+        }
+    }
+    (roles, policies)
+}
+
+async fn read(
+    session: &Session<'_>,
+    states: &[&DesiredState],
+    for_delete: bool,
+) -> Result<ActualState, String> {
+    let (roles, policies) = names(states);
+    session
+        .read_state(&roles, &policies, for_delete)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Why a request failed, and whether IAM was changed before it did.
+struct Failure {
+    reason: String,
+    /// The plan that was partly applied, if any.
+    applied: Option<Plan>,
+}
+
+/// Plan from `actual` to `desired` and apply it.
+async fn converge(
+    session: &Session<'_>,
+    desired: &DesiredState,
+    actual: &ActualState,
+    ownership: &Ownership<'_>,
+) -> Result<(), Failure> {
+    let plan = plan::converge(desired, actual, ownership).map_err(|e| Failure {
+        reason: e.to_string(),
+        applied: None,
+    })?;
+    tracing::info!(plan = %plan, "plan");
+    session.apply(&plan).await.map_err(|e| Failure {
+        reason: e.to_string(),
+        applied: Some(plan),
+    })
+}
+
+/// Take back what a failed plan did to `desired`'s roles and policies (see `plan::undo`).
+async fn undo(
+    session: &Session<'_>,
+    failure: Failure,
+    desired: &DesiredState,
+    before: &ActualState,
+    owner: &str,
+) -> String {
+    let Some(applied) = failure.applied else {
+        return format!("{}; nothing was changed", failure.reason);
+    };
+    let cleanup = async {
+        let after = read(session, &[desired], true).await?;
+        let plan = plan::undo(&applied, before, &after, owner);
+        tracing::info!(plan = %plan, "undo plan");
+        session.apply(&plan).await.map_err(|e| e.to_string())
+    };
+    match cleanup.await {
+        Ok(()) => format!("{}; what this request changed was taken back", failure.reason),
+        Err(e) => format!(
+            "{}; taking back what this request changed also failed ({e}): the Delete for this PhysicalResourceId removes what it created",
+            failure.reason
+        ),
+    }
 }
 
 async fn create(
@@ -237,45 +312,26 @@ async fn create(
         Ok(spec) => spec,
         Err(e) => return Answer::failed(marker(), e.to_string()),
     };
+    // The same for every delivery of this request: a retry finds its own earlier work.
     let id = identity::physical_id(&env, stack_id, logical_id, request_id);
-    let owner = Owner {
-        env: &env,
-        logical_id,
-        physical_id: &id,
+    let desired = desired::build(&spec, &Owner::new(&env, logical_id, &id));
+    let before = match read(session, &[&desired], false).await {
+        Ok(actual) => actual,
+        Err(reason) => return Answer::failed(id, reason),
     };
-    let desired = desired::build(&spec, &owner);
-    match converge(session, &desired, &[], &[&id]).await {
+    let ownership = Ownership {
+        adopt: spec.adopt_existing,
+        ..Ownership::sole(&id)
+    };
+    match converge(session, &desired, &before, &ownership).await {
         Ok(()) => Answer::success(id.clone(), desired::outputs(&spec, &desired, &env)),
-        Err(reason) => {
-            // Everything this request made is owned by `id` (a retry of the same request has
-            // the same id), so removing what `id` owns removes exactly this request's work.
-            let cleanup = remove_owned(session, &desired, &id).await;
-            Answer::failed(id, with_cleanup(reason, cleanup))
+        Err(failure) => {
+            // Only what this delivery made is taken back: an earlier delivery of the same
+            // request may already have been answered SUCCESS.
+            let reason = undo(session, failure, &desired, &before, &id).await;
+            Answer::failed(id, reason)
         }
     }
-}
-
-fn with_cleanup(reason: String, cleanup: Result<(), String>) -> String {
-    match cleanup {
-        Ok(()) => format!("{reason}; what this request created was removed again"),
-        Err(e) => format!("{reason}; cleanup also failed ({e}): the Delete for this PhysicalResourceId removes the rest"),
-    }
-}
-
-/// Whether going from `old` to `new` needs a new resource: a name or path change, or a kind
-/// removed (its role must outlive a rollback).
-pub fn needs_replacement(old: &Spec, new: &Spec) -> bool {
-    old.path != new.path
-        || old
-            .roles
-            .iter()
-            .any(|(kind, old_role)| match new.roles.get(kind) {
-                None => true,
-                Some(new_role) => {
-                    old_role.role_name != new_role.role_name
-                        || old_role.policy_name != new_role.policy_name
-                }
-            })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -284,99 +340,90 @@ async fn update(
     stack_id: &str,
     logical_id: &str,
     request_id: &str,
-    physical_id: &str,
+    cur: &str,
     properties: &Value,
     old_properties: &Value,
 ) -> Answer {
+    let failed = |reason: String| Answer::failed(cur.to_string(), reason);
     let env = match stack_env(stack_id) {
         Ok(env) => env,
-        Err(reason) => return Answer::failed(physical_id.to_string(), reason),
+        Err(reason) => return failed(reason),
     };
     let spec = match spec::parse(properties) {
         Ok(spec) => spec,
-        Err(e) => return Answer::failed(physical_id.to_string(), e.to_string()),
+        Err(e) => return failed(e.to_string()),
     };
-    let old_spec = spec::parse(old_properties).ok();
-    let replace = is_failed_marker(physical_id)
-        || old_spec
-            .as_ref()
-            .is_none_or(|old| needs_replacement(old, &spec));
-    let id = if replace {
-        identity::physical_id(&env, stack_id, logical_id, request_id)
-    } else {
-        physical_id.to_string()
+    let in_place = desired::build(&spec, &Owner::new(&env, logical_id, cur));
+    let old = spec::parse(old_properties)
+        .ok()
+        .map(|old| desired::build(&old, &Owner::new(&env, logical_id, cur)));
+    let mut states = vec![&in_place];
+    states.extend(old.as_ref());
+    let actual = match read(session, &states, false).await {
+        Ok(actual) => actual,
+        Err(reason) => return failed(reason),
     };
-    let desired = desired::build(
-        &spec,
-        &Owner {
-            env: &env,
-            logical_id,
-            physical_id: &id,
-        },
-    );
-    // In place, what the old properties had and the new ones drop (a custom policy when
-    // LeastPrivilege is turned off) is read too, so that it can be removed.
-    let old_policies: Vec<String> = match (&old_spec, replace) {
-        (Some(old), false) => {
-            let old_desired = desired::build(
-                old,
-                &Owner {
-                    env: &env,
-                    logical_id,
-                    physical_id,
-                },
-            );
-            names(&old_desired).1
-        }
-        _ => vec![],
-    };
-    match converge(session, &desired, &old_policies, &[&id, physical_id]).await {
-        Ok(()) => Answer::success(id, desired::outputs(&spec, &desired, &env)),
-        Err(reason) if replace => {
-            let cleanup = remove_owned(session, &desired, &id).await;
-            Answer::failed(physical_id.to_string(), with_cleanup(reason, cleanup))
-        }
-        Err(reason) => Answer::failed(physical_id.to_string(), reason),
+    let reasons = old
+        .as_ref()
+        .map(|old| plan::replacement_reasons(old, &in_place, &actual, cur))
+        .unwrap_or_default();
+
+    if reasons.is_empty() {
+        let ownership = Ownership {
+            descendants_of: Some(cur),
+            adopt: spec.adopt_existing,
+            ..Ownership::sole(cur)
+        };
+        return match converge(session, &in_place, &actual, &ownership).await {
+            Ok(()) => Answer::success(cur.to_string(), desired::outputs(&spec, &in_place, &env)),
+            // In place, CloudFormation's rollback Update puts back the old properties.
+            Err(failure) => failed(failure.reason),
+        };
     }
-}
+    tracing::info!(reasons = reasons.join("; "), "replacement");
 
-async fn converge(
-    session: &Session<'_>,
-    desired: &DesiredState,
-    extra_policies: &[String],
-    accepted_owners: &[&str],
-) -> Result<(), String> {
-    let (roles, mut policies) = names(desired);
-    policies.extend(
-        extra_policies
-            .iter()
-            .filter(|a| !policies.contains(a))
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
-    let actual = session
-        .read_state(&roles, &policies, false)
-        .await
-        .map_err(|e| e.to_string())?;
-    let plan = plan::converge(desired, &actual, accepted_owners).map_err(|e| e.to_string())?;
-    tracing::info!(plan = %plan, "plan");
-    session.apply(&plan).await.map_err(|e| e.to_string())
-}
-
-/// Remove every role and policy of `desired` that `owner` owns.
-async fn remove_owned(
-    session: &Session<'_>,
-    desired: &DesiredState,
-    owner: &str,
-) -> Result<(), String> {
-    let (roles, policies) = names(desired);
-    let actual: ActualState = session
-        .read_state(&roles, &policies, true)
-        .await
-        .map_err(|e| e.to_string())?;
-    let plan = plan::teardown(&actual, owner);
-    tracing::info!(plan = %plan, "teardown plan");
-    session.apply(&plan).await.map_err(|e| e.to_string())
+    // An UPDATE_ROLLBACK returns to the resource this one replaced, if it is still there;
+    // otherwise a new resource is made.
+    let previous = old
+        .as_ref()
+        .and_then(|old| plan::replaced_by(old, &actual, cur));
+    let mut target = None;
+    if let Some(previous) = previous {
+        let desired = desired::build(&spec, &Owner::new(&env, logical_id, &previous));
+        match read(session, &[&desired], false).await {
+            Ok(actual) if plan::owns_any(&desired, &actual, &previous) => {
+                tracing::info!(previous, "returning to the replaced resource");
+                target = Some((previous, desired, actual));
+            }
+            Ok(_) => {}
+            Err(reason) => return failed(reason),
+        }
+    }
+    let (id, desired, before) = match target {
+        Some(target) => target,
+        None => {
+            let id = identity::physical_id(&env, stack_id, logical_id, request_id);
+            let owner = Owner {
+                replaces: Some(cur),
+                ..Owner::new(&env, logical_id, &id)
+            };
+            let desired = desired::build(&spec, &owner);
+            match read(session, &[&desired], false).await {
+                Ok(actual) => (id, desired, actual),
+                Err(reason) => return failed(reason),
+            }
+        }
+    };
+    let ownership = Ownership {
+        owner: &id,
+        takes_over: &[cur],
+        descendants_of: Some(cur),
+        adopt: spec.adopt_existing,
+    };
+    match converge(session, &desired, &before, &ownership).await {
+        Ok(()) => Answer::success(id.clone(), desired::outputs(&spec, &desired, &env)),
+        Err(failure) => failed(undo(session, failure, &desired, &before, &id).await),
+    }
 }
 
 async fn delete(
@@ -395,15 +442,14 @@ async fn delete(
         tracing::warn!("Delete with properties that never created anything; nothing to do");
         return done();
     };
-    let desired = desired::build(
-        &spec,
-        &Owner {
-            env: &env,
-            logical_id,
-            physical_id,
-        },
-    );
-    match remove_owned(session, &desired, physical_id).await {
+    let desired = desired::build(&spec, &Owner::new(&env, logical_id, physical_id));
+    let removal = async {
+        let actual = read(session, &[&desired], true).await?;
+        let plan = plan::teardown(&actual, physical_id);
+        tracing::info!(plan = %plan, "teardown plan");
+        session.apply(&plan).await.map_err(|e| e.to_string())
+    };
+    match removal.await {
         Ok(()) => done(),
         Err(reason) => Answer::failed(physical_id.to_string(), reason),
     }
@@ -412,34 +458,6 @@ async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn spec(v: Value) -> Spec {
-        spec::parse(&v).unwrap()
-    }
-
-    #[test]
-    fn replacement_rules() {
-        let base = spec(json!({"Roles": {"TaskExecution": {"RoleName": "a"}, "EcsAnywhere": {}}}));
-        let same = base.clone();
-        assert!(!needs_replacement(&base, &same));
-        let tagged = spec(
-            json!({"Roles": {"TaskExecution": {"RoleName": "a"}, "EcsAnywhere": {"LeastPrivilege": "true"}}, "Tags": [{"Key": "k", "Value": "v"}]}),
-        );
-        assert!(!needs_replacement(&base, &tagged));
-        let added = spec(
-            json!({"Roles": {"TaskExecution": {"RoleName": "a"}, "EcsAnywhere": {}, "Task": {"ClusterName": "c"}}}),
-        );
-        assert!(!needs_replacement(&base, &added));
-        let renamed =
-            spec(json!({"Roles": {"TaskExecution": {"RoleName": "b"}, "EcsAnywhere": {}}}));
-        assert!(needs_replacement(&base, &renamed));
-        let removed = spec(json!({"Roles": {"TaskExecution": {"RoleName": "a"}}}));
-        assert!(needs_replacement(&base, &removed));
-        let moved = spec(
-            json!({"Path": "/x/", "Roles": {"TaskExecution": {"RoleName": "a"}, "EcsAnywhere": {}}}),
-        );
-        assert!(needs_replacement(&base, &moved));
-    }
 
     #[test]
     fn deadlines_absolute_or_relative() {

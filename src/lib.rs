@@ -11,6 +11,7 @@
 //! - [`protocol`]: the event and the one answer PUT to the ResponseURL;
 //! - [`handler`]: the lifecycle and the guards (deadline, panics).
 
+pub mod adoption;
 pub mod catalog;
 pub mod desired;
 pub mod handler;

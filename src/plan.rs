@@ -5,8 +5,9 @@
 //! (attachments, inline policies, new policy versions), then removals, so a role is never left
 //! with fewer permissions than both the old and the new state grant.
 
+use crate::adoption::{is_bookkeeping_key, AdoptionRecord};
 use crate::desired::DesiredState;
-use crate::spec::OWNER_TAG_KEY;
+use crate::spec::{LINEAGE_TAG_KEY, OWNER_TAG_KEY};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -236,19 +237,66 @@ impl fmt::Display for Plan {
     }
 }
 
-/// A role or policy exists under the name this resource wants, and someone else owns it.
+/// Why no plan can bring IAM to the desired state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{entity} {name} already exists and is not owned by this resource ({owner}); it was left untouched. Choose another name, delete it, or set AdoptExisting: true to take it over")]
-pub struct NotOwned {
-    pub entity: &'static str,
-    pub name: String,
-    pub owner: String,
+pub enum PlanError {
+    /// A role or policy exists under the name this resource wants, and someone else owns it.
+    #[error("{entity} {name} already exists and is not owned by this resource ({owner}); it was left untouched. Choose another name, delete it, or set AdoptExisting: true to take over a role")]
+    NotOwned {
+        entity: &'static str,
+        name: String,
+        owner: String,
+    },
+    /// IAM cannot move a role to another path.
+    #[error("role {name} exists at path {actual}, not {wanted}; IAM cannot change a role's path. Use another RoleName or remove the role")]
+    WrongPath {
+        name: String,
+        actual: String,
+        wanted: String,
+    },
 }
 
 fn describe_owner(tags: &BTreeMap<String, String>) -> String {
     match tags.get(OWNER_TAG_KEY) {
         Some(owner) => format!("owner tag {owner}"),
         None => "no ownership tag".to_string(),
+    }
+}
+
+/// Whose roles and policies a plan may change.
+#[derive(Debug, Clone, Copy)]
+pub struct Ownership<'a> {
+    /// The owner everything ends up tagged with (the answer's PhysicalResourceId).
+    pub owner: &'a str,
+    /// Earlier owners whose roles this resource takes over (the resource being replaced).
+    pub takes_over: &'a [&'a str],
+    /// Also take over what a replacement of this id made and never reported (its lineage tag
+    /// names this id): work left by a replacing Update that timed out or failed.
+    pub descendants_of: Option<&'a str>,
+    /// Take over roles that carry no ownership tag (`AdoptExisting: true`).
+    pub adopt: bool,
+}
+
+impl<'a> Ownership<'a> {
+    pub fn sole(owner: &'a str) -> Ownership<'a> {
+        Ownership {
+            owner,
+            takes_over: &[],
+            descendants_of: None,
+            adopt: false,
+        }
+    }
+
+    /// Whether an existing role or policy with these tags is this resource's to change.
+    pub fn accepts(&self, tags: &BTreeMap<String, String>) -> bool {
+        let Some(owner) = tags.get(OWNER_TAG_KEY) else {
+            return false;
+        };
+        owner == self.owner
+            || self.takes_over.contains(&owner.as_str())
+            || self
+                .descendants_of
+                .is_some_and(|id| tags.get(LINEAGE_TAG_KEY).map(String::as_str) == Some(id))
     }
 }
 
@@ -297,9 +345,10 @@ fn tag_diff(
         .filter(|(k, v)| actual.get(*k) != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // Bookkeeping tags (lineage, adoption record) are kept unless replaced.
     let to_remove = actual
         .keys()
-        .filter(|k| !desired.contains_key(*k))
+        .filter(|k| !desired.contains_key(*k) && !is_bookkeeping_key(k))
         .cloned()
         .collect();
     (to_set, to_remove)
@@ -308,18 +357,14 @@ fn tag_diff(
 /// IAM keeps at most five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
 
-/// The operations that bring IAM from `actual` to `desired`. An existing role or policy must
-/// carry the ownership tag of one of `accepted_owners`, or nothing is planned at all.
-/// Customer-managed policies in `actual` that are owned but no longer desired are removed.
+/// The operations that bring IAM from `actual` to `desired`. An existing role or policy must be
+/// accepted by `ownership` (or adopted), or nothing is planned at all. Customer-managed
+/// policies in `actual` that are owned but no longer desired are removed.
 pub fn converge(
     desired: &DesiredState,
     actual: &ActualState,
-    accepted_owners: &[&str],
-) -> Result<Plan, NotOwned> {
-    let owned = |tags: &BTreeMap<String, String>| {
-        tags.get(OWNER_TAG_KEY)
-            .is_some_and(|owner| accepted_owners.contains(&owner.as_str()))
-    };
+    ownership: &Ownership,
+) -> Result<Plan, PlanError> {
     let mut create = vec![];
     let mut update = vec![];
     let mut remove = vec![];
@@ -334,8 +379,8 @@ pub fn converge(
                 tags: policy.tags.clone(),
             }),
             Some(found) => {
-                if !owned(&found.tags) {
-                    return Err(NotOwned {
+                if !ownership.accepts(&found.tags) {
+                    return Err(PlanError::NotOwned {
                         entity: "policy",
                         name: policy.arn.clone(),
                         owner: describe_owner(&found.tags),
@@ -373,9 +418,10 @@ pub fn converge(
     }
 
     for role in &desired.roles {
-        let Some(found) = actual.roles.get(&role.name) else {
+        let name = &role.name;
+        let Some(found) = actual.roles.get(name) else {
             create.push(Op::CreateRole {
-                name: role.name.clone(),
+                name: name.clone(),
                 path: role.path.clone(),
                 trust: role.trust.clone(),
                 permissions_boundary: role.permissions_boundary.clone(),
@@ -383,61 +429,115 @@ pub fn converge(
             });
             for arn in &role.managed_policy_arns {
                 update.push(Op::AttachPolicy {
-                    role: role.name.clone(),
+                    role: name.clone(),
                     arn: arn.clone(),
                 });
             }
-            for (name, document) in &role.inline_policies {
+            for (policy_name, document) in &role.inline_policies {
                 update.push(Op::PutInlinePolicy {
-                    role: role.name.clone(),
-                    name: name.clone(),
+                    role: name.clone(),
+                    name: policy_name.clone(),
                     document: document.clone(),
                 });
             }
             continue;
         };
-        if !owned(&found.tags) {
-            return Err(NotOwned {
+        let accepted = ownership.accepts(&found.tags);
+        let unowned = !found.tags.contains_key(OWNER_TAG_KEY);
+        if !(accepted || ownership.adopt && unowned) {
+            return Err(PlanError::NotOwned {
                 entity: "role",
-                name: role.name.clone(),
+                name: name.clone(),
                 owner: describe_owner(&found.tags),
             });
         }
-        let name = &role.name;
+        if found.path != role.path {
+            return Err(PlanError::WrongPath {
+                name: name.clone(),
+                actual: found.path.clone(),
+                wanted: role.path.clone(),
+            });
+        }
+        // A role this project did not create is only ever added to (seed 003's repair), and
+        // what was added is recorded on it so that Delete can give it back as it was.
+        let adopted = AdoptionRecord::from_tags(&found.tags).filter(|_| accepted);
+        let adopting = adopted.is_some() || !accepted;
+        let mut record = adopted.clone().unwrap_or_default();
+
         if !same_policy(&found.trust, &role.trust) {
+            if adopting && record.trust.is_none() {
+                record.trust = Some(found.trust.clone());
+            }
             create.push(Op::UpdateTrust {
                 role: name.clone(),
                 trust: role.trust.clone(),
             });
         }
         match (&role.permissions_boundary, &found.permissions_boundary) {
-            (Some(want), have) if have.as_ref() != Some(want) => create.push(Op::PutBoundary {
-                role: name.clone(),
-                arn: want.clone(),
-            }),
-            (None, Some(_)) => create.push(Op::DeleteBoundary { role: name.clone() }),
+            (Some(want), have) if have.as_ref() != Some(want) => {
+                if adopting && record.boundary.is_none() {
+                    record.boundary = Some(have.clone());
+                }
+                create.push(Op::PutBoundary {
+                    role: name.clone(),
+                    arn: want.clone(),
+                })
+            }
+            (None, Some(_)) if !adopting => create.push(Op::DeleteBoundary { role: name.clone() }),
             _ => {}
         }
-        let (set, unset) = tag_diff(&role.tags, &found.tags);
+        for arn in role
+            .managed_policy_arns
+            .difference(&found.managed_policy_arns)
+        {
+            if adopting && !record.attached.contains(arn) {
+                record.attached.push(arn.clone());
+            }
+            update.push(Op::AttachPolicy {
+                role: name.clone(),
+                arn: arn.clone(),
+            });
+        }
+        for (policy_name, document) in &role.inline_policies {
+            let have = found.inline_policies.get(policy_name);
+            if have.is_none_or(|have| !same_policy(have, document)) {
+                if adopting && have.is_none() && !record.inline.contains(policy_name) {
+                    record.inline.push(policy_name.clone());
+                }
+                update.push(Op::PutInlinePolicy {
+                    role: name.clone(),
+                    name: policy_name.clone(),
+                    document: document.clone(),
+                });
+            }
+        }
+        let mut tags = role.tags.clone();
+        if adopting {
+            for key in role.tags.keys() {
+                if !found.tags.contains_key(key)
+                    && !is_bookkeeping_key(key)
+                    && !record.tags_added.contains(key)
+                {
+                    record.tags_added.push(key.clone());
+                }
+            }
+            tags.extend(record.to_tags());
+        }
+        let (set, unset) = tag_diff(&tags, &found.tags);
         if !set.is_empty() {
             create.push(Op::TagRole {
                 role: name.clone(),
                 tags: set,
             });
         }
+        if adopting {
+            // What the role had before adoption stays.
+            continue;
+        }
         if !unset.is_empty() {
             create.push(Op::UntagRole {
                 role: name.clone(),
                 keys: unset,
-            });
-        }
-        for arn in role
-            .managed_policy_arns
-            .difference(&found.managed_policy_arns)
-        {
-            update.push(Op::AttachPolicy {
-                role: name.clone(),
-                arn: arn.clone(),
             });
         }
         for arn in found
@@ -448,19 +548,6 @@ pub fn converge(
                 role: name.clone(),
                 arn: arn.clone(),
             });
-        }
-        for (policy_name, document) in &role.inline_policies {
-            if found
-                .inline_policies
-                .get(policy_name)
-                .is_none_or(|have| !same_policy(have, document))
-            {
-                update.push(Op::PutInlinePolicy {
-                    role: name.clone(),
-                    name: policy_name.clone(),
-                    document: document.clone(),
-                });
-            }
         }
         for policy_name in found.inline_policies.keys() {
             if !role.inline_policies.contains_key(policy_name) {
@@ -475,7 +562,7 @@ pub fn converge(
     // Owned policies no longer wanted (e.g. LeastPrivilege turned off): detached above from the
     // roles that had them, deleted last.
     for (arn, found) in &actual.policies {
-        if owned(&found.tags) && !desired.policies.iter().any(|p| &p.arn == arn) {
+        if ownership.accepts(&found.tags) && !desired.policies.iter().any(|p| &p.arn == arn) {
             for version in found.versions.iter().filter(|v| !v.is_default) {
                 remove.push(Op::DeletePolicyVersion {
                     arn: arn.clone(),
@@ -490,8 +577,9 @@ pub fn converge(
 }
 
 /// The operations that remove every role and policy in `actual` owned by `owner`: detach,
-/// delete inline policies, leave instance profiles, delete old versions, then delete.
-/// What is owned by someone else is left alone.
+/// delete inline policies, leave instance profiles, delete old versions, then delete. An
+/// adopted role is not deleted but given back as it was before adoption. What is owned by
+/// someone else is left alone.
 pub fn teardown(actual: &ActualState, owner: &str) -> Plan {
     let owned = |tags: &BTreeMap<String, String>| {
         tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(owner)
@@ -500,6 +588,10 @@ pub fn teardown(actual: &ActualState, owner: &str) -> Plan {
     let mut delete = vec![];
     for (name, role) in &actual.roles {
         if !owned(&role.tags) {
+            continue;
+        }
+        if let Some(record) = AdoptionRecord::from_tags(&role.tags) {
+            empty.extend(restore(name, role, &record));
             continue;
         }
         for arn in &role.managed_policy_arns {
@@ -537,6 +629,201 @@ pub fn teardown(actual: &ActualState, owner: &str) -> Plan {
     Plan::from_phases(vec![empty, delete])
 }
 
+/// Why an Update from `old` to `new` (both named under the current PhysicalResourceId `cur`)
+/// cannot happen in place: what `cur` owns that `new` no longer names (a role renamed or whose
+/// kind was removed, a renamed policy), and roles that would have to move to another path.
+/// Empty means in place. Policies `new` drops altogether (LeastPrivilege turned off) are
+/// removed in place. Only what exists counts: an earlier failed Update left nothing behind.
+pub fn replacement_reasons(
+    old: &DesiredState,
+    new: &DesiredState,
+    actual: &ActualState,
+    cur: &str,
+) -> Vec<String> {
+    let owned =
+        |tags: &BTreeMap<String, String>| tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(cur);
+    let mut reasons = vec![];
+    for role in &old.roles {
+        let kept = new.roles.iter().any(|r| r.name == role.name);
+        if !kept && actual.roles.get(&role.name).is_some_and(|r| owned(&r.tags)) {
+            reasons.push(format!("role {} is no longer wanted", role.name));
+        }
+    }
+    for policy in &old.policies {
+        let kept = new.policies.iter().any(|p| p.arn == policy.arn);
+        let renamed = new.policies.iter().any(|p| p.kind == policy.kind);
+        if !kept
+            && renamed
+            && actual
+                .policies
+                .get(&policy.arn)
+                .is_some_and(|p| owned(&p.tags))
+        {
+            reasons.push(format!("policy {} is renamed", policy.arn));
+        }
+    }
+    for role in &new.roles {
+        if let Some(found) = actual.roles.get(&role.name) {
+            if found.path != role.path && owned(&found.tags) {
+                reasons.push(format!(
+                    "role {} moves from {} to {}",
+                    role.name, found.path, role.path
+                ));
+            }
+        }
+    }
+    reasons
+}
+
+/// The resource that `cur` replaced, as its roles record it (for an UPDATE_ROLLBACK).
+pub fn replaced_by(state: &DesiredState, actual: &ActualState, cur: &str) -> Option<String> {
+    let tags = state
+        .roles
+        .iter()
+        .filter_map(|r| actual.roles.get(&r.name).map(|a| &a.tags))
+        .chain(
+            state
+                .policies
+                .iter()
+                .filter_map(|p| actual.policies.get(&p.arn).map(|a| &a.tags)),
+        );
+    tags.filter(|t| t.get(OWNER_TAG_KEY).map(String::as_str) == Some(cur))
+        .find_map(|t| {
+            t.get(LINEAGE_TAG_KEY)
+                .filter(|id| id.as_str() != cur)
+                .cloned()
+        })
+}
+
+/// Whether `owner` still owns any of the roles and policies of `state`.
+pub fn owns_any(state: &DesiredState, actual: &ActualState, owner: &str) -> bool {
+    let owned = |tags: &BTreeMap<String, String>| {
+        tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(owner)
+    };
+    state
+        .roles
+        .iter()
+        .any(|r| actual.roles.get(&r.name).is_some_and(|a| owned(&a.tags)))
+        || state
+            .policies
+            .iter()
+            .any(|p| actual.policies.get(&p.arn).is_some_and(|a| owned(&a.tags)))
+}
+
+/// The operations that take back what a failed `plan` did: the roles and policies it created
+/// (and roles it adopted) are torn down as `owner`'s, and the roles and policies it took over
+/// from other owners get their owner tag back. `before` is what existed before the plan,
+/// `after` the same names read again.
+pub fn undo(plan: &Plan, before: &ActualState, after: &ActualState, owner: &str) -> Plan {
+    let (created_roles, created_policies) = plan.created();
+    let mut torn_down = ActualState::default();
+    for (name, role) in &after.roles {
+        let adopted_now = before
+            .roles
+            .get(name)
+            .is_some_and(|b| !b.tags.contains_key(OWNER_TAG_KEY));
+        if created_roles.contains(name) || adopted_now {
+            torn_down.roles.insert(name.clone(), role.clone());
+        }
+    }
+    for (arn, policy) in &after.policies {
+        if created_policies
+            .iter()
+            .any(|p| arn.ends_with(&format!("/{p}")))
+        {
+            torn_down.policies.insert(arn.clone(), policy.clone());
+        }
+    }
+    let mut result = teardown(&torn_down, owner);
+    let mut give_back = vec![];
+    for (name, role) in &before.roles {
+        let was = role.tags.get(OWNER_TAG_KEY);
+        let now = after
+            .roles
+            .get(name)
+            .and_then(|r| r.tags.get(OWNER_TAG_KEY));
+        if let (Some(was), Some(now)) = (was, now) {
+            if was != now {
+                give_back.push(Op::TagRole {
+                    role: name.clone(),
+                    tags: BTreeMap::from([(OWNER_TAG_KEY.to_string(), was.clone())]),
+                });
+            }
+        }
+    }
+    for (arn, policy) in &before.policies {
+        let was = policy.tags.get(OWNER_TAG_KEY);
+        let now = after
+            .policies
+            .get(arn)
+            .and_then(|p| p.tags.get(OWNER_TAG_KEY));
+        if let (Some(was), Some(now)) = (was, now) {
+            if was != now {
+                give_back.push(Op::TagPolicy {
+                    arn: arn.clone(),
+                    tags: BTreeMap::from([(OWNER_TAG_KEY.to_string(), was.clone())]),
+                });
+            }
+        }
+    }
+    if !give_back.is_empty() {
+        result.phases.insert(0, give_back);
+    }
+    result
+}
+
+/// Undo what an adoption added to a role, leaving the role as it was before.
+fn restore(name: &str, role: &ActualRole, record: &AdoptionRecord) -> Vec<Op> {
+    let mut ops = vec![];
+    for arn in record
+        .attached
+        .iter()
+        .filter(|a| role.managed_policy_arns.contains(*a))
+    {
+        ops.push(Op::DetachPolicy {
+            role: name.to_string(),
+            arn: arn.clone(),
+        });
+    }
+    for policy_name in record
+        .inline
+        .iter()
+        .filter(|p| role.inline_policies.contains_key(*p))
+    {
+        ops.push(Op::DeleteInlinePolicy {
+            role: name.to_string(),
+            name: policy_name.clone(),
+        });
+    }
+    if let Some(trust) = &record.trust {
+        ops.push(Op::UpdateTrust {
+            role: name.to_string(),
+            trust: trust.clone(),
+        });
+    }
+    match &record.boundary {
+        Some(Some(arn)) => ops.push(Op::PutBoundary {
+            role: name.to_string(),
+            arn: arn.clone(),
+        }),
+        Some(None) => ops.push(Op::DeleteBoundary {
+            role: name.to_string(),
+        }),
+        None => {}
+    }
+    let keys: Vec<String> = role
+        .tags
+        .keys()
+        .filter(|k| is_bookkeeping_key(k) || record.tags_added.contains(*k))
+        .cloned()
+        .collect();
+    ops.push(Op::UntagRole {
+        role: name.to_string(),
+        keys,
+    });
+    ops
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,14 +837,7 @@ mod tests {
     fn desired(properties: Value) -> DesiredState {
         let env = stack_env("arn:aws:cloudformation:eu-west-1:123456789012:stack/stack/g").unwrap();
         let spec = spec::parse(&properties).unwrap();
-        build(
-            &spec,
-            &Owner {
-                env: &env,
-                logical_id: "R",
-                physical_id: OWNER,
-            },
-        )
+        build(&spec, &Owner::new(&env, "R", OWNER))
     }
 
     /// What IAM would hold after applying `desired` exactly.
@@ -617,7 +897,7 @@ mod tests {
     #[test]
     fn create_from_nothing_is_two_phases() {
         let want = desired(all_five());
-        let plan = converge(&want, &ActualState::default(), &[OWNER]).unwrap();
+        let plan = converge(&want, &ActualState::default(), &Ownership::sole(OWNER)).unwrap();
         assert_eq!(plan.phases.len(), 2, "{plan}");
         assert!(plan.phases[0]
             .iter()
@@ -632,7 +912,7 @@ mod tests {
     #[test]
     fn converged_state_plans_nothing() {
         let want = desired(all_five());
-        let plan = converge(&want, &as_actual(&want), &[OWNER]).unwrap();
+        let plan = converge(&want, &as_actual(&want), &Ownership::sole(OWNER)).unwrap();
         assert!(plan.is_empty(), "{plan}");
     }
 
@@ -646,7 +926,9 @@ mod tests {
             "Version": "2012-10-17",
             "Statement": {"Effect": "Allow", "Principal": {"Service": ["ssm.amazonaws.com"]}, "Action": "sts:AssumeRole"}
         });
-        assert!(converge(&want, &actual, &[OWNER]).unwrap().is_empty());
+        assert!(converge(&want, &actual, &Ownership::sole(OWNER))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -664,7 +946,7 @@ mod tests {
         role.tags.insert("team".into(), "b".into());
         role.tags.insert("extra".into(), "x".into());
         role.permissions_boundary = Some("arn:aws:iam::123456789012:policy/B".into());
-        let plan = converge(&want, &actual, &[OWNER]).unwrap();
+        let plan = converge(&want, &actual, &Ownership::sole(OWNER)).unwrap();
         let actions: Vec<String> = plan.ops().map(|op| op.to_string()).collect();
         let name = &want.roles[0].name;
         for expected in [
@@ -699,8 +981,11 @@ mod tests {
         let want = desired(json!({"Roles": {"TaskExecution": {"RoleName": "taken"}}}));
         let mut actual = as_actual(&want);
         actual.roles.get_mut("taken").unwrap().tags.clear();
-        let err = converge(&want, &actual, &[OWNER]).unwrap_err();
-        assert_eq!(err.name, "taken");
+        let err = converge(&want, &actual, &Ownership::sole(OWNER)).unwrap_err();
+        assert!(
+            matches!(&err, PlanError::NotOwned { name, .. } if name == "taken"),
+            "{err}"
+        );
         assert!(err.to_string().contains("AdoptExisting"), "{err}");
         actual
             .roles
@@ -708,8 +993,12 @@ mod tests {
             .unwrap()
             .tags
             .insert(OWNER_TAG_KEY.into(), "other".into());
-        assert!(converge(&want, &actual, &[OWNER]).is_err());
-        assert!(converge(&want, &actual, &[OWNER, "other"]).is_ok());
+        assert!(converge(&want, &actual, &Ownership::sole(OWNER)).is_err());
+        let takes_over = Ownership {
+            takes_over: &["other"],
+            ..Ownership::sole(OWNER)
+        };
+        assert!(converge(&want, &actual, &takes_over).is_ok());
     }
 
     #[test]
@@ -726,7 +1015,7 @@ mod tests {
                 is_default: i == 3,
             })
             .collect();
-        let plan = converge(&want, &actual, &[OWNER]).unwrap();
+        let plan = converge(&want, &actual, &Ownership::sole(OWNER)).unwrap();
         assert_eq!(plan.phases.len(), 2, "{plan}");
         assert!(
             matches!(&plan.phases[0][0], Op::DeletePolicyVersion { version_id, .. } if version_id == "v1")
@@ -738,7 +1027,7 @@ mod tests {
     fn least_privilege_off_detaches_and_deletes_the_custom_policy() {
         let before = desired(json!({"Roles": {"EcsAnywhere": {"LeastPrivilege": "true"}}}));
         let after = desired(json!({"Roles": {"EcsAnywhere": {"LeastPrivilege": "false"}}}));
-        let plan = converge(&after, &as_actual(&before), &[OWNER]).unwrap();
+        let plan = converge(&after, &as_actual(&before), &Ownership::sole(OWNER)).unwrap();
         let ops: Vec<&str> = plan.ops().map(|op| op.action()).collect();
         assert_eq!(
             ops,

@@ -8,8 +8,10 @@ use std::fmt;
 
 /// The tag key that records which resource owns a role or policy.
 pub const OWNER_TAG_KEY: &str = "ecs-iam-roles:owner";
-/// IAM allows 50 tags per role or policy; one of them is the ownership tag.
-pub const MAX_USER_TAGS: usize = 49;
+/// The tag key that records which resource a replacement replaced (for its rollback).
+pub const LINEAGE_TAG_KEY: &str = "ecs-iam-roles:replaces";
+/// IAM allows 50 tags per role or policy; the ownership and lineage tags take two.
+pub const MAX_USER_TAGS: usize = 48;
 
 const TOP_LEVEL_PROPERTIES: [&str; 8] = [
     "ServiceToken",
@@ -329,7 +331,7 @@ fn parse_tags(c: &mut Checker, value: Option<&Value>) -> BTreeMap<String, String
         c.fail(
             "Tags",
             format!(
-                "has {} tags; at most {MAX_USER_TAGS} are allowed (IAM's limit is 50 and one is the ownership tag)",
+                "has {} tags; at most {MAX_USER_TAGS} are allowed (IAM's limit is 50; two are this resource's own)",
                 items.len()
             ),
         );
@@ -521,9 +523,10 @@ pub fn check_tag_key(value: &str) -> Result<(), String> {
     if value.to_ascii_lowercase().starts_with("aws:") {
         return Err(format!("{value:?}: keys beginning with aws: are reserved"));
     }
-    if value == OWNER_TAG_KEY {
+    if value.starts_with(crate::adoption::TAG_PREFIX) {
         return Err(format!(
-            "{value:?} is reserved for the ownership tag this resource sets itself"
+            "{value:?}: keys beginning with {} are reserved for this resource's own bookkeeping",
+            crate::adoption::TAG_PREFIX
         ));
     }
     check_tag_chars(value)
@@ -747,12 +750,12 @@ mod tests {
             json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "k", "Value": "v", "Extra": 1}]}),
         );
         assert_eq!(e.property, "Tags[0].Extra");
-        let many: Vec<Value> = (0..50)
+        let many: Vec<Value> = (0..=MAX_USER_TAGS)
             .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
             .collect();
         let e = one_error(json!({"Roles": {"TaskExecution": {}}, "Tags": many}));
         assert_eq!(e.property, "Tags");
-        let ok: Vec<Value> = (0..49)
+        let ok: Vec<Value> = (0..MAX_USER_TAGS)
             .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
             .collect();
         assert!(parse(&json!({"Roles": {"TaskExecution": {}}, "Tags": ok})).is_ok());

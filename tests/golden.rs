@@ -41,14 +41,7 @@ fn check(file: &str) {
             .sort_by_key(|v| v.to_string());
     }
     let spec = spec::parse(&case["properties"]).unwrap();
-    let state = build(
-        &spec,
-        &Owner {
-            env: &env,
-            logical_id: LOGICAL_ID,
-            physical_id: PHYSICAL_ID,
-        },
-    );
+    let state = build(&spec, &Owner::new(&env, LOGICAL_ID, PHYSICAL_ID));
 
     let mut roles = Map::new();
     for role in &state.roles {

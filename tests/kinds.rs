@@ -21,14 +21,7 @@ fn desired_for(
 ) -> (DesiredState, Value) {
     let env = stack_env(&conv.stack_id).unwrap();
     let spec = spec::parse(properties).unwrap();
-    let state = build(
-        &spec,
-        &Owner {
-            env: &env,
-            logical_id: &conv.logical_id,
-            physical_id,
-        },
-    );
+    let state = build(&spec, &Owner::new(&env, &conv.logical_id, physical_id));
     let data = json!(outputs(&spec, &state, &env));
     (state, data)
 }
