@@ -4,109 +4,11 @@
 
 mod support;
 
-use ecs_iam_roles::desired::{build, outputs, DesiredState, Owner};
-use ecs_iam_roles::identity::stack_env;
-use ecs_iam_roles::plan::same_policy;
-use ecs_iam_roles::spec;
 use serde_json::{json, Value};
 use support::proxy::FaultProxy;
 use support::*;
 
 const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
-
-fn desired_for(
-    conv: &Conversation,
-    physical_id: &str,
-    properties: &Value,
-) -> (DesiredState, Value) {
-    let env = stack_env(&conv.stack_id).unwrap();
-    let spec = spec::parse(properties).unwrap();
-    let state = build(&spec, &Owner::new(&env, &conv.logical_id, physical_id));
-    let data = json!(outputs(&spec, &state, &env));
-    (state, data)
-}
-
-/// IAM holds exactly the desired state, and the answer's Data is exactly the output keys.
-async fn assert_iam_matches(
-    iam: &aws_sdk_iam::Client,
-    conv: &Conversation,
-    answer: &Answer,
-    properties: &Value,
-) {
-    answer.assert_success();
-    let (desired, data) = desired_for(conv, &answer.physical_id(), properties);
-    assert_eq!(answer.body["Data"], data, "Data keys and values");
-    for role in &desired.roles {
-        let actual = role_state(iam, &role.name)
-            .await
-            .unwrap_or_else(|| panic!("role {} missing", role.name));
-        assert_eq!(actual.path, role.path, "{}: path", role.name);
-        assert!(
-            same_policy(&actual.trust, &role.trust),
-            "{}: trust {} vs {}",
-            role.name,
-            actual.trust,
-            role.trust
-        );
-        let want: Vec<String> = role.managed_policy_arns.iter().cloned().collect();
-        assert_eq!(actual.attached, want, "{}: attached policies", role.name);
-        assert_eq!(
-            actual.inline.len(),
-            role.inline_policies.len(),
-            "{}: inline policies",
-            role.name
-        );
-        for (name, doc) in &role.inline_policies {
-            assert!(
-                same_policy(&actual.inline[name], doc),
-                "{}: inline {name}",
-                role.name
-            );
-        }
-        assert_eq!(
-            actual.boundary, role.permissions_boundary,
-            "{}: boundary",
-            role.name
-        );
-        let tags: std::collections::BTreeMap<_, _> = actual.tags.into_iter().collect();
-        assert_eq!(tags, role.tags, "{}: tags", role.name);
-    }
-    for policy in &desired.policies {
-        let (doc, tags) = policy_state(iam, &policy.arn)
-            .await
-            .unwrap_or_else(|| panic!("policy {} missing", policy.arn));
-        assert!(
-            same_policy(&doc, &policy.document),
-            "{}: document",
-            policy.arn
-        );
-        let tags: std::collections::BTreeMap<_, _> = tags.into_iter().collect();
-        assert_eq!(tags, policy.tags, "{}: tags", policy.arn);
-    }
-}
-
-async fn assert_all_gone(
-    iam: &aws_sdk_iam::Client,
-    conv: &Conversation,
-    physical_id: &str,
-    properties: &Value,
-) {
-    let (desired, _) = desired_for(conv, physical_id, properties);
-    for role in &desired.roles {
-        assert!(
-            role_state(iam, &role.name).await.is_none(),
-            "role {} left behind",
-            role.name
-        );
-    }
-    for policy in &desired.policies {
-        assert!(
-            policy_state(iam, &policy.arn).await.is_none(),
-            "policy {} left behind",
-            policy.arn
-        );
-    }
-}
 
 async fn create_check_delete(properties: Value) {
     let iam = iam_client(moto_endpoint()).await;

@@ -600,3 +600,117 @@ pub async fn policy_state(
         .collect();
     Some((doc, tags))
 }
+
+/// The desired state and output Data of `properties` under `physical_id`, by the library.
+pub fn desired_for(
+    conv: &Conversation,
+    physical_id: &str,
+    properties: &Value,
+) -> (ecs_iam_roles::desired::DesiredState, Value) {
+    let env = ecs_iam_roles::identity::stack_env(&conv.stack_id).unwrap();
+    let spec = ecs_iam_roles::spec::parse(properties).unwrap();
+    let state = ecs_iam_roles::desired::build(
+        &spec,
+        &ecs_iam_roles::desired::Owner::new(&env, &conv.logical_id, physical_id),
+    );
+    let data = json!(ecs_iam_roles::desired::outputs(&spec, &state, &env));
+    (state, data)
+}
+
+/// IAM holds exactly the desired state, and the answer's Data is exactly the output keys.
+pub async fn assert_iam_matches(
+    iam: &aws_sdk_iam::Client,
+    conv: &Conversation,
+    answer: &Answer,
+    properties: &Value,
+) {
+    answer.assert_success();
+    let (desired, data) = desired_for(conv, &answer.physical_id(), properties);
+    assert_eq!(answer.body["Data"], data, "Data keys and values");
+    for role in &desired.roles {
+        let actual = role_state(iam, &role.name)
+            .await
+            .unwrap_or_else(|| panic!("role {} missing", role.name));
+        assert_eq!(actual.path, role.path, "{}: path", role.name);
+        assert!(
+            ecs_iam_roles::plan::same_policy(&actual.trust, &role.trust),
+            "{}: trust {} vs {}",
+            role.name,
+            actual.trust,
+            role.trust
+        );
+        let want: Vec<String> = role.managed_policy_arns.iter().cloned().collect();
+        assert_eq!(actual.attached, want, "{}: attached policies", role.name);
+        assert_eq!(
+            actual.inline.len(),
+            role.inline_policies.len(),
+            "{}: inline policies",
+            role.name
+        );
+        for (name, doc) in &role.inline_policies {
+            assert!(
+                ecs_iam_roles::plan::same_policy(&actual.inline[name], doc),
+                "{}: inline {name}",
+                role.name
+            );
+        }
+        assert_eq!(
+            actual.boundary, role.permissions_boundary,
+            "{}: boundary",
+            role.name
+        );
+        assert_eq!(
+            without_bookkeeping(actual.tags.into_iter()),
+            without_bookkeeping(role.tags.clone().into_iter()),
+            "{}: tags",
+            role.name
+        );
+    }
+    for policy in &desired.policies {
+        let (doc, tags) = policy_state(iam, &policy.arn)
+            .await
+            .unwrap_or_else(|| panic!("policy {} missing", policy.arn));
+        assert!(
+            ecs_iam_roles::plan::same_policy(&doc, &policy.document),
+            "{}: document",
+            policy.arn
+        );
+        assert_eq!(
+            without_bookkeeping(tags.into_iter()),
+            without_bookkeeping(policy.tags.clone().into_iter()),
+            "{}: tags",
+            policy.arn
+        );
+    }
+}
+
+pub async fn assert_all_gone(
+    iam: &aws_sdk_iam::Client,
+    conv: &Conversation,
+    physical_id: &str,
+    properties: &Value,
+) {
+    let (desired, _) = desired_for(conv, physical_id, properties);
+    for role in &desired.roles {
+        assert!(
+            role_state(iam, &role.name).await.is_none(),
+            "role {} left behind",
+            role.name
+        );
+    }
+    for policy in &desired.policies {
+        assert!(
+            policy_state(iam, &policy.arn).await.is_none(),
+            "policy {} left behind",
+            policy.arn
+        );
+    }
+}
+
+/// User tags and the owner tag; the lineage and adoption bookkeeping is checked on its own.
+pub fn without_bookkeeping(
+    tags: impl Iterator<Item = (String, String)>,
+) -> std::collections::BTreeMap<String, String> {
+    tags.filter(|(k, _)| !k.starts_with("ecs-iam-roles:") || k == "ecs-iam-roles:owner")
+        .collect()
+}

@@ -1,0 +1,514 @@
+//! The lifecycle as CloudFormation conversations against moto, with IAM checked after every
+//! step: updates in place, replacement and its cleanup, UPDATE_ROLLBACK, drift repair,
+//! adoption, and duplicate deliveries.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use support::proxy::FaultProxy;
+use support::*;
+
+const P1: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
+const P2: &str = "arn:aws:iam::444455556666:role/granted-access-handler";
+const OWNER_TAG: &str = "ecs-iam-roles:owner";
+
+/// IAM write actions, for counting what an Update changed.
+fn writes(calls: &[String]) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|a| !a.starts_with("Get") && !a.starts_with("List"))
+        .cloned()
+        .collect()
+}
+
+async fn boundary_policy(iam: &aws_sdk_iam::Client) -> String {
+    iam.create_policy()
+        .policy_name(name("Boundary"))
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_property_updates_in_place() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let boundary = boundary_policy(&iam).await;
+    let mut props = json!({"Roles": {
+        "EcsAnywhere": {},
+        "Task": {"ClusterName": "c1"},
+        "SsoManagement": {"TrustedPrincipalArn": P1},
+    }});
+    let created = conv.create(props.clone()).await;
+    assert_iam_matches(&iam, &conv, &created, &props).await;
+    let id = created.physical_id();
+    let arns: Vec<String> = [
+        "EcsAnywhereRoleArn",
+        "TaskRoleArn",
+        "SsoManagementRoleArn",
+        "SsoManagementPolicyArn",
+    ]
+    .iter()
+    .map(|k| created.data(k))
+    .collect();
+
+    let steps: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        (
+            "ExternalId added",
+            Box::new(|p| p["Roles"]["SsoManagement"]["ExternalId"] = json!("ext-1")),
+        ),
+        (
+            "principal changed",
+            Box::new(|p| p["Roles"]["SsoManagement"]["TrustedPrincipalArn"] = json!(P2)),
+        ),
+        (
+            "ExternalId removed",
+            Box::new(|p| {
+                p["Roles"]["SsoManagement"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("ExternalId");
+            }),
+        ),
+        (
+            "conditions off",
+            Box::new(|p| p["RestrictTrustToAccount"] = json!("false")),
+        ),
+        (
+            "tags added",
+            Box::new(|p| {
+                p["Tags"] = json!([{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "dev"}])
+            }),
+        ),
+        (
+            "tag changed and removed",
+            Box::new(|p| p["Tags"] = json!([{"Key": "team", "Value": "b"}])),
+        ),
+        (
+            "boundary put",
+            Box::new(move |p| p["PermissionsBoundary"] = json!(boundary)),
+        ),
+        (
+            "boundary removed",
+            Box::new(|p| {
+                p.as_object_mut().unwrap().remove("PermissionsBoundary");
+            }),
+        ),
+        (
+            "cluster renamed",
+            Box::new(|p| p["Roles"]["Task"]["ClusterName"] = json!("c2")),
+        ),
+        (
+            "task least privilege",
+            Box::new(|p| p["Roles"]["Task"]["LeastPrivilege"] = json!("true")),
+        ),
+        (
+            "anywhere least privilege",
+            Box::new(|p| p["Roles"]["EcsAnywhere"]["LeastPrivilege"] = json!("true")),
+        ),
+        (
+            "anywhere least privilege off",
+            Box::new(|p| p["Roles"]["EcsAnywhere"]["LeastPrivilege"] = json!("false")),
+        ),
+        (
+            "kind added",
+            Box::new(|p| p["Roles"]["TaskExecution"] = json!({})),
+        ),
+    ];
+    let mut least_privilege_policy = None;
+    for (step, change) in steps {
+        let old = props.clone();
+        change(&mut props);
+        let answer = conv.update(&id, props.clone(), old).await;
+        assert_eq!(answer.status(), "SUCCESS", "{step}: {}", answer.body);
+        assert_eq!(answer.physical_id(), id, "{step}: must stay in place");
+        for (key, arn) in [
+            "EcsAnywhereRoleArn",
+            "TaskRoleArn",
+            "SsoManagementRoleArn",
+            "SsoManagementPolicyArn",
+        ]
+        .iter()
+        .zip(&arns)
+        {
+            assert_eq!(&answer.data(key), arn, "{step}: {key}");
+        }
+        assert_iam_matches(&iam, &conv, &answer, &props).await;
+        if step == "anywhere least privilege" {
+            least_privilege_policy = Some(answer.data("EcsAnywherePolicyArn"));
+        }
+    }
+    // Turning LeastPrivilege off removed the custom policy it had made.
+    assert!(policy_state(&iam, &least_privilege_policy.unwrap())
+        .await
+        .is_none());
+    conv.delete(&id, props.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id, &props).await;
+}
+
+#[tokio::test]
+async fn update_that_changes_nothing_makes_no_iam_write() {
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = json!({
+        "Tags": [{"Key": "team", "Value": "platform"}],
+        "Roles": {
+            "EcsAnywhere": {"LeastPrivilege": "true"},
+            "TaskExecution": {},
+            "Task": {"ClusterName": "c"},
+            "SsoManagement": {"TrustedPrincipalArn": P1, "ExternalId": "abc-1"},
+            "ClusterAccess": {"TrustedPrincipalArn": P1},
+        }
+    });
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    proxy.clear_calls();
+    let updated = conv
+        .update(&created.physical_id(), props.clone(), props.clone())
+        .await;
+    updated.assert_success();
+    assert_eq!(updated.body["Data"], created.body["Data"]);
+    let calls = proxy.calls();
+    assert!(!calls.is_empty());
+    assert_eq!(
+        writes(&calls),
+        Vec::<String>::new(),
+        "a no-op Update wrote to IAM"
+    );
+    conv.delete(&created.physical_id(), props)
+        .await
+        .assert_success();
+}
+
+#[tokio::test]
+async fn rename_replaces_and_cleanup_delete_keeps_the_new_and_the_kept() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let (a, b, kept) = (name("a"), name("b"), name("kept"));
+    let p1 =
+        json!({"Roles": {"TaskExecution": {"RoleName": a}, "EcsAnywhere": {"RoleName": kept}}});
+    let p2 =
+        json!({"Roles": {"TaskExecution": {"RoleName": b}, "EcsAnywhere": {"RoleName": kept}}});
+    let created = conv.create(p1.clone()).await;
+    created.assert_success();
+    let id1 = created.physical_id();
+
+    let updated = conv.update(&id1, p2.clone(), p1.clone()).await;
+    updated.assert_success();
+    let id2 = updated.physical_id();
+    assert_ne!(id1, id2, "a rename is a replacement");
+    // Nothing deleted yet: the old role is still there for a rollback.
+    assert_eq!(role_state(&iam, &a).await.unwrap().tags[OWNER_TAG], id1);
+    assert_iam_matches(&iam, &conv, &updated, &p2).await;
+    assert_eq!(
+        role_state(&iam, &kept).await.unwrap().tags[OWNER_TAG],
+        id2,
+        "kept role handed over"
+    );
+
+    // CloudFormation's cleanup: Delete of the old id with the old properties.
+    conv.delete(&id1, p1.clone()).await.assert_success();
+    assert!(role_state(&iam, &a).await.is_none());
+    assert_iam_matches(&iam, &conv, &updated, &p2).await;
+
+    conv.delete(&id2, p2.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id2, &p2).await;
+}
+
+#[tokio::test]
+async fn rename_then_rollback_restores_the_old_state_exactly() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let (a, b, kept) = (name("a"), name("b"), name("kept"));
+    let p1 = json!({"Roles": {
+        "TaskExecution": {"RoleName": a},
+        "EcsAnywhere": {"RoleName": kept},
+        "ClusterAccess": {"TrustedPrincipalArn": P1},
+    }});
+    let p2 =
+        json!({"Roles": {"TaskExecution": {"RoleName": b}, "EcsAnywhere": {"RoleName": kept}}});
+    let created = conv.create(p1.clone()).await;
+    assert_iam_matches(&iam, &conv, &created, &p1).await;
+    let id1 = created.physical_id();
+    let updated = conv.update(&id1, p2.clone(), p1.clone()).await;
+    updated.assert_success();
+    let id2 = updated.physical_id();
+    assert_ne!(id1, id2);
+
+    // The stack update failed elsewhere: UPDATE_ROLLBACK sends the old properties to the new id.
+    let rolled_back = conv.update(&id2, p1.clone(), p2.clone()).await;
+    rolled_back.assert_success();
+    assert_eq!(
+        rolled_back.physical_id(),
+        id1,
+        "the rollback returns to the original resource"
+    );
+    assert_eq!(rolled_back.body["Data"], created.body["Data"]);
+    // Then the cleanup deletes the new id.
+    conv.delete(&id2, p2.clone()).await.assert_success();
+    assert!(role_state(&iam, &b).await.is_none());
+    assert_iam_matches(&iam, &conv, &created, &p1).await;
+
+    conv.delete(&id1, p1.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id1, &p1).await;
+}
+
+#[tokio::test]
+async fn kind_removed_replaces_and_cleanup_removes_the_old() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let p1 = json!({"Roles": {"TaskExecution": {}, "EcsAnywhere": {"LeastPrivilege": "true"}}});
+    let p2 = json!({"Roles": {"TaskExecution": {}}});
+    let created = conv.create(p1.clone()).await;
+    created.assert_success();
+    let id1 = created.physical_id();
+    let updated = conv.update(&id1, p2.clone(), p1.clone()).await;
+    updated.assert_success();
+    let id2 = updated.physical_id();
+    assert_ne!(id1, id2, "removing a kind is a replacement");
+    assert_ne!(
+        updated.data("TaskExecutionRoleName"),
+        created.data("TaskExecutionRoleName"),
+        "generated names are new"
+    );
+    assert!(
+        role_state(&iam, &created.data("EcsAnywhereRoleName"))
+            .await
+            .is_some(),
+        "nothing deleted before cleanup"
+    );
+    conv.delete(&id1, p1.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id1, &p1).await;
+    assert_iam_matches(&iam, &conv, &updated, &p2).await;
+    conv.delete(&id2, p2.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id2, &p2).await;
+}
+
+#[tokio::test]
+async fn drift_is_repaired_by_the_next_update() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let props = json!({"Roles": {
+        "EcsAnywhere": {},
+        "Task": {"ClusterName": "c"},
+        "ClusterAccess": {"TrustedPrincipalArn": P1},
+    }});
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    let anywhere = created.data("EcsAnywhereRoleName");
+    let task = created.data("TaskRoleName");
+    let access = created
+        .data("ClusterAccessRoleArn")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let policy = created.data("ClusterAccessPolicyArn");
+
+    // By hand: a policy detached, a trust edited, an inline policy removed, an extra one
+    // attached, a policy document edited into five versions, and the trusted principal
+    // recreated (IAM then shows its unique id).
+    iam.detach_role_policy()
+        .role_name(&anywhere)
+        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name(&anywhere)
+        .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+        .send()
+        .await
+        .unwrap();
+    iam.update_assume_role_policy()
+        .role_name(&anywhere)
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role_policy()
+        .role_name(&task)
+        .policy_name("EcsExec")
+        .send()
+        .await
+        .unwrap();
+    iam.update_assume_role_policy()
+        .role_name(&access)
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"AROAEXAMPLEUNIQUEID123"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    for i in 0..4 {
+        iam.create_policy_version()
+            .policy_arn(&policy)
+            .policy_document(format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b{i}/*"}}]}}"#))
+            .set_as_default(true)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let repaired = conv
+        .update(&created.physical_id(), props.clone(), props.clone())
+        .await;
+    repaired.assert_success();
+    assert_eq!(repaired.physical_id(), created.physical_id());
+    assert_iam_matches(&iam, &conv, &repaired, &props).await;
+    let versions = iam
+        .list_policy_versions()
+        .policy_arn(&policy)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        versions.versions().len() <= 5,
+        "oldest version pruned: {}",
+        versions.versions().len()
+    );
+
+    conv.delete(&created.physical_id(), props)
+        .await
+        .assert_success();
+}
+
+#[tokio::test]
+async fn adoption_repairs_an_existing_role_and_delete_gives_it_back() {
+    let iam = iam_client(moto_endpoint()).await;
+    let role = name("ecsAnywhereRole");
+    let original_trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    iam.create_role()
+        .role_name(&role)
+        .assume_role_policy_document(original_trust.to_string())
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("owner-team")
+                .value("infra")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name(&role)
+        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+        .send()
+        .await
+        .unwrap();
+    let before = role_state(&iam, &role).await.unwrap();
+
+    let conv = Conversation::new().await;
+    let refused = conv
+        .create(json!({"Roles": {"EcsAnywhere": {"RoleName": role}}}))
+        .await;
+    assert_eq!(refused.status(), "FAILED");
+    assert_eq!(
+        role_state(&iam, &role).await.unwrap().tags,
+        before.tags,
+        "refusal left it untouched"
+    );
+
+    let props = json!({"AdoptExisting": "true", "Tags": [{"Key": "team", "Value": "platform"}],
+                       "Roles": {"EcsAnywhere": {"RoleName": role}}});
+    let adopted = conv.create(props.clone()).await;
+    adopted.assert_success();
+    let state = role_state(&iam, &role).await.unwrap();
+    assert_eq!(
+        state.trust["Statement"][0]["Principal"]["Service"], "ssm.amazonaws.com",
+        "trust put right"
+    );
+    assert_eq!(
+        state.attached,
+        vec![
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore".to_string(),
+            "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role".to_string()
+        ],
+        "the missing policy attached"
+    );
+    assert_eq!(state.tags[OWNER_TAG], adopted.physical_id());
+    assert_eq!(state.tags["owner-team"], "infra", "what it had stays");
+    assert_eq!(state.tags["team"], "platform");
+
+    // A no-op Update of an adopted role changes nothing.
+    let again = conv
+        .update(&adopted.physical_id(), props.clone(), props.clone())
+        .await;
+    again.assert_success();
+    assert_eq!(role_state(&iam, &role).await.unwrap().tags, state.tags);
+
+    conv.delete(&adopted.physical_id(), props)
+        .await
+        .assert_success();
+    let after = role_state(&iam, &role)
+        .await
+        .expect("an adopted role is never deleted");
+    assert_eq!(
+        after.attached, before.attached,
+        "only what adoption attached is detached"
+    );
+    assert!(
+        ecs_iam_roles::plan::same_policy(&after.trust, &original_trust),
+        "trust given back: {}",
+        after.trust
+    );
+    let tags: HashMap<String, String> = after.tags;
+    assert_eq!(tags, before.tags, "tags as before adoption");
+}
+
+#[tokio::test]
+async fn duplicate_update_and_delete_deliveries() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let (a, b) = (name("a"), name("b"));
+    let p1 = json!({"Roles": {"TaskExecution": {"RoleName": a}}});
+    let p2 = json!({"Roles": {"TaskExecution": {"RoleName": b}}});
+    let created = conv.create(p1.clone()).await;
+    let id1 = created.physical_id();
+
+    let (request_id, mut event) = conv.event("Update", p2.clone());
+    event["PhysicalResourceId"] = json!(id1);
+    event["OldResourceProperties"] = p1.clone();
+    let first = conv.send(&request_id, event.clone()).await;
+    first.assert_success();
+    conv.function
+        .runtime
+        .invoke(event, conv.timeout)
+        .await
+        .unwrap();
+    let second = conv.responses.puts_for(&request_id)[1].json();
+    assert_eq!(second["Status"], "SUCCESS", "{second}");
+    assert_eq!(
+        second["PhysicalResourceId"],
+        first.body["PhysicalResourceId"]
+    );
+    assert_eq!(second["Data"], first.body["Data"]);
+
+    let (request_id, mut delete) = conv.event("Delete", p1.clone());
+    delete["PhysicalResourceId"] = json!(id1);
+    conv.send(&request_id, delete.clone())
+        .await
+        .assert_success();
+    conv.function
+        .runtime
+        .invoke(delete, conv.timeout)
+        .await
+        .unwrap();
+    assert_eq!(
+        conv.responses.puts_for(&request_id)[1].json()["Status"],
+        "SUCCESS"
+    );
+    assert!(role_state(&iam, &a).await.is_none());
+    assert!(
+        role_state(&iam, &b).await.is_some(),
+        "the new role survives the old one's Delete"
+    );
+    conv.delete(&first.physical_id(), p2).await.assert_success();
+    assert!(role_state(&iam, &b).await.is_none());
+}
