@@ -229,7 +229,6 @@ async fn bad_properties_fail_before_any_iam_call() {
 #[tokio::test]
 async fn malformed_events_are_answered_failed() {
     let conv = Conversation::with(&format!("http://{}", http::blackhole().await), 0).await;
-    type Mutation = Box<dyn Fn(&mut Value)>;
     let cases: Vec<(&str, Mutation)> = vec![
         (
             "RequestType",

@@ -59,7 +59,7 @@ async fn every_property_updates_in_place() {
     .map(|k| created.data(k))
     .collect();
 
-    let steps: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let steps: Vec<(&str, Mutation)> = vec![
         (
             "ExternalId added",
             Box::new(|p| p["Roles"]["SsoManagement"]["ExternalId"] = json!("ext-1")),

@@ -16,6 +16,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::{oneshot, Notify};
 
+/// A change made to an event or to properties, in table-driven tests.
+pub type Mutation = Box<dyn Fn(&mut Value)>;
+
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "eu-west-1";
 
