@@ -4,7 +4,7 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use support::proxy::FaultProxy;
 use support::*;
