@@ -1075,4 +1075,228 @@ mod tests {
         let c = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["a:B"], "Resource": ["*"]}]});
         assert!(!same_policy(&a, &c));
     }
+
+    fn owned_by(actual: &mut ActualState, owner: &str) {
+        for role in actual.roles.values_mut() {
+            role.tags.insert(OWNER_TAG_KEY.into(), owner.into());
+        }
+        for policy in actual.policies.values_mut() {
+            policy.tags.insert(OWNER_TAG_KEY.into(), owner.into());
+        }
+    }
+
+    #[test]
+    fn replacement_reasons_come_from_what_exists() {
+        let old = desired(
+            json!({"Roles": {"TaskExecution": {"RoleName": "a"}, "SsoManagement": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "PolicyName": "p1"}, "EcsAnywhere": {"LeastPrivilege": "true"}}}),
+        );
+        let actual = as_actual(&old);
+        let same = replacement_reasons(&old, &old, &actual, OWNER);
+        assert!(same.is_empty(), "{same:?}");
+        let renamed = desired(
+            json!({"Roles": {"TaskExecution": {"RoleName": "b"}, "SsoManagement": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "PolicyName": "p2"}, "EcsAnywhere": {}}}),
+        );
+        let reasons = replacement_reasons(&old, &renamed, &actual, OWNER);
+        assert_eq!(
+            reasons.len(),
+            2,
+            "role a and policy p1, not the LeastPrivilege policy: {reasons:?}"
+        );
+        assert!(reasons[0].contains("role a"));
+        assert!(reasons[1].contains("policy/p1"));
+        // An earlier failed Update left nothing: nothing is abandoned, so in place.
+        assert!(replacement_reasons(&renamed, &old, &as_actual(&old), OWNER).is_empty());
+        // Someone else's role is not ours to abandon.
+        let mut foreign = actual.clone();
+        owned_by(&mut foreign, "other");
+        assert!(replacement_reasons(&old, &renamed, &foreign, OWNER).is_empty());
+        let moved = desired(
+            json!({"Path": "/x/", "Roles": {"TaskExecution": {"RoleName": "a"}, "SsoManagement": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "PolicyName": "p1"}, "EcsAnywhere": {"LeastPrivilege": "true"}}}),
+        );
+        let reasons = replacement_reasons(&old, &moved, &actual, OWNER);
+        assert!(
+            reasons.iter().any(|r| r.contains("moves from / to /x/")),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn lineage_points_back_to_the_replaced_resource() {
+        let state = desired(json!({"Roles": {"TaskExecution": {"RoleName": "a"}}}));
+        let mut actual = as_actual(&state);
+        assert_eq!(replaced_by(&state, &actual, OWNER), None);
+        actual
+            .roles
+            .get_mut("a")
+            .unwrap()
+            .tags
+            .insert(LINEAGE_TAG_KEY.into(), "old-id".into());
+        assert_eq!(
+            replaced_by(&state, &actual, OWNER).as_deref(),
+            Some("old-id")
+        );
+        assert_eq!(replaced_by(&state, &actual, "someone-else"), None);
+        actual
+            .roles
+            .get_mut("a")
+            .unwrap()
+            .tags
+            .insert(LINEAGE_TAG_KEY.into(), OWNER.into());
+        assert_eq!(
+            replaced_by(&state, &actual, OWNER),
+            None,
+            "a role never replaces itself"
+        );
+        assert!(owns_any(&state, &actual, OWNER));
+        assert!(!owns_any(&state, &actual, "old-id"));
+    }
+
+    #[test]
+    fn undo_tears_down_what_was_created_and_gives_back_what_was_taken_over() {
+        let state = desired(
+            json!({"Roles": {"TaskExecution": {"RoleName": "new"}, "EcsAnywhere": {"RoleName": "kept"}}}),
+        );
+        let after = as_actual(&state);
+        let mut before = after.clone();
+        before.roles.remove("new");
+        before
+            .roles
+            .get_mut("kept")
+            .unwrap()
+            .tags
+            .insert(OWNER_TAG_KEY.into(), "previous".into());
+        let plan = converge(
+            &state,
+            &before,
+            &Ownership {
+                takes_over: &["previous"],
+                ..Ownership::sole(OWNER)
+            },
+        )
+        .unwrap();
+        let undo_plan = undo(&plan, &before, &after, OWNER);
+        let ops: Vec<String> = undo_plan.ops().map(|op| op.to_string()).collect();
+        assert!(ops.contains(&"TagRole role kept".to_string()), "{ops:?}");
+        assert!(ops.contains(&"DeleteRole role new".to_string()), "{ops:?}");
+        assert!(!ops.iter().any(|o| o == "DeleteRole role kept"), "{ops:?}");
+        let Op::TagRole { tags, .. } = &undo_plan.phases[0][0] else {
+            panic!("{undo_plan}")
+        };
+        assert_eq!(tags[OWNER_TAG_KEY], "previous");
+    }
+
+    #[test]
+    fn adoption_only_adds_and_records_what_it_added() {
+        let state = desired(
+            json!({"AdoptExisting": "true", "Roles": {"EcsAnywhere": {"RoleName": "ecsAnywhereRole"}}}),
+        );
+        let mut actual = as_actual(&state);
+        let role = actual.roles.get_mut("ecsAnywhereRole").unwrap();
+        role.tags = BTreeMap::from([("team".to_string(), "infra".to_string())]);
+        let original_trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        role.trust = original_trust.clone();
+        let core = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore".to_string();
+        role.managed_policy_arns = BTreeSet::from([
+            core.clone(),
+            "arn:aws:iam::aws:policy/ReadOnlyAccess".to_string(),
+        ]);
+        role.inline_policies.insert("theirs".into(), json!({}));
+
+        assert!(
+            converge(&state, &actual, &Ownership::sole(OWNER)).is_err(),
+            "not without AdoptExisting"
+        );
+        let plan = converge(
+            &state,
+            &actual,
+            &Ownership {
+                adopt: true,
+                ..Ownership::sole(OWNER)
+            },
+        )
+        .unwrap();
+        let actions: Vec<&str> = plan.ops().map(Op::action).collect();
+        assert!(
+            !actions.iter().any(|a| a.starts_with("Detach")
+                || a.starts_with("Delete")
+                || a.starts_with("Untag")),
+            "{plan}"
+        );
+        let tags = plan
+            .ops()
+            .find_map(|op| match op {
+                Op::TagRole { tags, .. } => Some(tags.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(tags[OWNER_TAG_KEY], OWNER);
+        let record = AdoptionRecord::from_tags(&tags).expect("adoption recorded");
+        assert_eq!(
+            record.attached,
+            vec![
+                "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+                    .to_string()
+            ]
+        );
+        assert_eq!(record.trust, Some(original_trust.clone()));
+
+        // Another resource's role is never adopted.
+        let mut taken = actual.clone();
+        taken
+            .roles
+            .get_mut("ecsAnywhereRole")
+            .unwrap()
+            .tags
+            .insert(OWNER_TAG_KEY.into(), "other".into());
+        assert!(converge(
+            &state,
+            &taken,
+            &Ownership {
+                adopt: true,
+                ..Ownership::sole(OWNER)
+            }
+        )
+        .is_err());
+
+        // Teardown gives the role back instead of deleting it.
+        let mut adopted = actual.clone();
+        let role = adopted.roles.get_mut("ecsAnywhereRole").unwrap();
+        role.tags.extend(tags);
+        role.managed_policy_arns.extend(record.attached.clone());
+        let plan = teardown(&adopted, OWNER);
+        let ops: Vec<String> = plan.ops().map(|op| op.to_string()).collect();
+        assert!(!ops.iter().any(|o| o.starts_with("DeleteRole")), "{ops:?}");
+        assert!(
+            ops.contains(&"UpdateAssumeRolePolicy role ecsAnywhereRole".to_string()),
+            "{ops:?}"
+        );
+        assert!(
+            ops.iter()
+                .any(|o| o.contains("AmazonEC2ContainerServiceforEC2Role")),
+            "{ops:?}"
+        );
+        assert!(
+            !ops.iter()
+                .any(|o| o.contains(&core) || o.contains("ReadOnlyAccess") || o.contains("theirs")),
+            "{ops:?}"
+        );
+        let untag = plan
+            .ops()
+            .find_map(|op| match op {
+                Op::UntagRole { keys, .. } => Some(keys.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(untag.contains(&OWNER_TAG_KEY.to_string()));
+        assert!(!untag.contains(&"team".to_string()));
+    }
+
+    #[test]
+    fn role_at_another_path_is_refused() {
+        let state = desired(json!({"Roles": {"TaskExecution": {"RoleName": "a"}}}));
+        let mut actual = as_actual(&state);
+        actual.roles.get_mut("a").unwrap().path = "/other/".into();
+        let err = converge(&state, &actual, &Ownership::sole(OWNER)).unwrap_err();
+        assert!(matches!(err, PlanError::WrongPath { .. }), "{err}");
+    }
 }
