@@ -95,10 +95,15 @@ fn map_to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// At most this many IAM calls of one request are in flight at once: enough for every
+/// independent call of all five kinds, few enough not to provoke throttling.
+pub const MAX_CONCURRENT_CALLS: usize = 12;
+
 /// The IAM calls of one request, bounded by its deadline and counted for the logs.
 pub struct Session<'a> {
     client: &'a Client,
     deadline: Instant,
+    in_flight: tokio::sync::Semaphore,
     calls: AtomicUsize,
     writes: AtomicUsize,
 }
@@ -108,6 +113,7 @@ impl<'a> Session<'a> {
         Session {
             client,
             deadline,
+            in_flight: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
             calls: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
         }
@@ -138,7 +144,10 @@ impl<'a> Session<'a> {
         let mut attempt = 0u32;
         loop {
             self.calls.fetch_add(1, Ordering::Relaxed);
-            let err = match f().await {
+            let permit = self.in_flight.acquire().await.expect("never closed");
+            let outcome = f().await;
+            drop(permit);
+            let err = match outcome {
                 Ok(value) => return Ok(value),
                 Err(err) => to_iam_error(action, target, err),
             };

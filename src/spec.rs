@@ -112,7 +112,7 @@ impl Checker {
         for key in object.keys() {
             if !known.contains(&key.as_str()) {
                 self.fail(
-                    format!("{prefix}{key}"),
+                    format!("{prefix}{}", display_key(key)),
                     format!("unknown property; valid names are {}", known.join(", ")),
                 );
             }
@@ -215,7 +215,7 @@ pub fn parse(properties: &Value) -> Result<Spec, SpecError> {
             for (name, value) in kinds {
                 let Some(kind) = Kind::from_name(name) else {
                     c.fail(
-                        format!("Roles.{name}"),
+                        format!("Roles.{}", display_key(name)),
                         format!(
                             "unknown role kind; valid names are {}",
                             kind_names().join(", ")
@@ -264,6 +264,16 @@ pub fn parse(properties: &Value) -> Result<Spec, SpecError> {
         })
     } else {
         Err(SpecError { errors: c.errors })
+    }
+}
+
+/// A property name as it appears in an error: quoted when it is empty or has odd characters,
+/// so that the message always shows which name is meant.
+fn display_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        key.to_string()
+    } else {
+        format!("{key:?}")
     }
 }
 
@@ -623,6 +633,14 @@ mod tests {
         // A property valid for one kind is unknown on another.
         let e = one_error(json!({"Roles": {"TaskExecution": {"ClusterName": "c"}}}));
         assert_eq!(e.property, "Roles.TaskExecution.ClusterName");
+    }
+
+    #[test]
+    fn odd_property_names_are_quoted() {
+        let e = one_error(json!({"Roles": {"TaskExecution": {}}, "": 1}));
+        assert_eq!(e.property, "\"\"");
+        let e = one_error(json!({"Roles": {"Task Execution": {}}}));
+        assert_eq!(e.property, "Roles.\"Task Execution\"");
     }
 
     #[test]

@@ -5,12 +5,12 @@ use super::http::{self, Request, Response};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Default)]
 pub struct Faults {
-    /// Action → (HTTP status, IAM error code, message).
-    pub fail: HashMap<String, (u16, String, String)>,
+    /// Action → (HTTP status, IAM error code, message, how many more calls fail; None: all).
+    pub fail: HashMap<String, (u16, String, String, Option<usize>)>,
     pub latency: Duration,
     /// Fraction of calls (0.0–1.0) answered with Throttling.
     pub throttle: f64,
@@ -21,6 +21,7 @@ pub struct FaultProxy {
     pub endpoint: String,
     pub faults: Arc<Mutex<Faults>>,
     pub calls: Arc<Mutex<Vec<String>>>,
+    starts: Arc<Mutex<Vec<Instant>>>,
 }
 
 fn action_of(body: &[u8]) -> String {
@@ -48,6 +49,7 @@ impl FaultProxy {
     pub async fn start(upstream: &str) -> FaultProxy {
         let faults: Arc<Mutex<Faults>> = Default::default();
         let calls: Arc<Mutex<Vec<String>>> = Default::default();
+        let starts: Arc<Mutex<Vec<Instant>>> = Default::default();
         let client = reqwest::Client::new();
         let seed = Arc::new(AtomicU64::new(0x9E37_79B9_7F4A_7C15));
         let upstream = upstream.trim_end_matches('/').to_string();
@@ -65,8 +67,17 @@ impl FaultProxy {
                     let action = action_of(&req.body);
                     calls.lock().unwrap().push(action.clone());
                     let (latency, fail, throttle) = {
-                        let f = faults.lock().unwrap();
-                        (f.latency, f.fail.get(&action).cloned(), f.throttle)
+                        let mut f = faults.lock().unwrap();
+                        let fail = match f.fail.get_mut(&action) {
+                            Some((_, _, _, Some(0))) | None => None,
+                            Some((status, code, message, remaining)) => {
+                                if let Some(n) = remaining {
+                                    *n -= 1;
+                                }
+                                Some((*status, code.clone(), message.clone()))
+                            }
+                        };
+                        (f.latency, fail, f.throttle)
                     };
                     tokio::time::sleep(latency).await;
                     if let Some((status, code, message)) = fail {
@@ -118,15 +129,29 @@ impl FaultProxy {
             endpoint: format!("http://{addr}"),
             faults,
             calls,
+            starts,
         }
     }
 
+    /// Fail every call of `action`.
     pub fn fail(&self, action: &str, status: u16, code: &str, message: &str) {
+        self.fail_times(action, None, status, code, message);
+    }
+
+    /// Fail the next `times` calls of `action` (all of them for None).
+    pub fn fail_times(
+        &self,
+        action: &str,
+        times: Option<usize>,
+        status: u16,
+        code: &str,
+        message: &str,
+    ) {
         self.faults
             .lock()
             .unwrap()
             .fail
-            .insert(action.into(), (status, code.into(), message.into()));
+            .insert(action.into(), (status, code.into(), message.into(), times));
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -143,5 +168,23 @@ impl FaultProxy {
 
     pub fn clear_calls(&self) {
         self.calls.lock().unwrap().clear();
+        self.starts.lock().unwrap().clear();
+    }
+
+    /// Round trips: the calls fall into waves of concurrent calls; a call that starts more
+    /// than `gap` after the first call of the current wave starts a new one. With latency L
+    /// per call, a gap of L/2 separates the waves of a sequential chain.
+    pub fn round_trips(&self, gap: Duration) -> usize {
+        let mut starts = self.starts.lock().unwrap().clone();
+        starts.sort();
+        let mut waves = 0;
+        let mut wave_start: Option<Instant> = None;
+        for start in starts {
+            if wave_start.is_none_or(|w| start.duration_since(w) > gap) {
+                waves += 1;
+                wave_start = Some(start);
+            }
+        }
+        waves
     }
 }

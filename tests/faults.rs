@@ -1,0 +1,138 @@
+//! Fault tests with a proxy in front of moto: throttling, latency past the deadline, and many
+//! stacks at once. The answers must be right and nothing may leak.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::time::{Duration, SystemTime};
+use support::proxy::FaultProxy;
+use support::*;
+
+const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
+
+fn all_five() -> Value {
+    json!({"Tags": [{"Key": "team", "Value": "platform"}], "Roles": {
+        "EcsAnywhere": {"LeastPrivilege": "true"},
+        "TaskExecution": {},
+        "Task": {"ClusterName": "c"},
+        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
+        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
+    }})
+}
+
+#[tokio::test]
+async fn thirty_percent_throttling_still_creates_and_deletes_everything() {
+    let iam = iam_client(moto_endpoint()).await;
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    proxy.set_throttle(0.3);
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = all_five();
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    let throttled_calls = proxy.calls().len();
+    proxy.set_throttle(0.0);
+    assert_iam_matches(&iam, &conv, &created, &props).await;
+    proxy.set_throttle(0.3);
+    conv.delete(&created.physical_id(), props.clone())
+        .await
+        .assert_success();
+    proxy.set_throttle(0.0);
+    assert_all_gone(&iam, &conv, &created.physical_id(), &props).await;
+    assert!(
+        conv.function.log_text().contains("retrying") || throttled_calls > 20,
+        "the throttling was exercised"
+    );
+}
+
+#[tokio::test]
+async fn latency_past_the_deadline_is_answered_in_time_and_delete_cleans_up() {
+    let iam = iam_client(moto_endpoint()).await;
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    let mut conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = json!({"Roles": {"TaskExecution": {}, "EcsAnywhere": {}}});
+    // Reads and creates go through (slowly); the attachments cannot finish in time.
+    proxy.set_latency(Duration::from_millis(1_200));
+    conv.timeout = Duration::from_secs(4);
+    let (request_id, event) = conv.event("Create", props.clone());
+    let deadline = SystemTime::now() + conv.timeout;
+    let answer = conv.send(&request_id, event).await;
+    assert_eq!(answer.status(), "FAILED", "{}", answer.body);
+    assert!(answer.reason().contains("timed out"), "{}", answer.reason());
+    assert!(answer.put.at < deadline, "answered after the deadline");
+    // Let calls already forwarded land, then CloudFormation's Delete removes all of it.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    proxy.set_latency(Duration::ZERO);
+    conv.timeout = Duration::from_secs(60);
+    conv.delete(&answer.physical_id(), props.clone())
+        .await
+        .assert_success();
+    assert_all_gone(&iam, &conv, &answer.physical_id(), &props).await;
+}
+
+#[tokio::test]
+async fn non_retryable_errors_fail_at_once_with_iams_message() {
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    proxy.fail(
+        "CreateRole",
+        403,
+        "AccessDenied",
+        "User is not authorized to perform: iam:CreateRole",
+    );
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let answer = conv.create(json!({"Roles": {"TaskExecution": {}}})).await;
+    assert_eq!(answer.status(), "FAILED");
+    assert!(
+        answer.reason().contains("AccessDenied"),
+        "{}",
+        answer.reason()
+    );
+    assert!(
+        answer.reason().contains("not authorized"),
+        "{}",
+        answer.reason()
+    );
+    let attempts = proxy.calls().iter().filter(|c| *c == "CreateRole").count();
+    assert_eq!(attempts, 1, "AccessDenied is not retried");
+}
+
+#[tokio::test]
+async fn concurrent_modification_is_retried() {
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = json!({"Roles": {"TaskExecution": {}}});
+    proxy.fail_times(
+        "AttachRolePolicy",
+        Some(3),
+        409,
+        "ConcurrentModification",
+        "Rate of changes too high",
+    );
+    let answer = conv.create(props.clone()).await;
+    answer.assert_success();
+    let attaches = proxy
+        .calls()
+        .iter()
+        .filter(|c| *c == "AttachRolePolicy")
+        .count();
+    assert_eq!(attaches, 4, "three failures, then success");
+    conv.delete(&answer.physical_id(), props)
+        .await
+        .assert_success();
+}
+
+#[tokio::test]
+async fn many_stacks_at_once() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conversations = (0..6).map(|_| async {
+        let conv = Conversation::new().await;
+        let props = all_five();
+        let created = conv.create(props.clone()).await;
+        created.assert_success();
+        let deleted = conv.delete(&created.physical_id(), props.clone()).await;
+        deleted.assert_success();
+        (conv, created.physical_id(), props)
+    });
+    for (conv, id, props) in futures::future::join_all(conversations).await {
+        assert_all_gone(&iam, &conv, &id, &props).await;
+    }
+}
