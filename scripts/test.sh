@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Run every check and test: format, lint, unit tests and the integration tests (the real binary
-# under a Lambda Runtime API, moto_server as IAM, a local ResponseURL).
+# Run every check and test: format, cfn-lint on the SAM template and examples, clippy, unit and
+# property tests, and the integration tests (the real binary under a Lambda Runtime API,
+# moto_server as IAM, a local ResponseURL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export MOTO_SERVER="$PWD/.venv/bin/moto_server"
 cargo fmt --all -- --check
+.venv/bin/cfn-lint template.yaml examples/*.yaml
 cargo clippy --all-targets --locked -- -D warnings
 log=target/test-output.log
 mkdir -p target

@@ -130,6 +130,8 @@ pub struct RuntimeApi {
     queue: Arc<Mutex<VecDeque<Invocation>>>,
     pending: Pending,
     notify: Arc<Notify>,
+    /// When the function first asked for an event (its cold start ends there).
+    pub first_poll: Arc<Mutex<Option<std::time::Instant>>>,
 }
 
 impl RuntimeApi {
@@ -137,12 +139,27 @@ impl RuntimeApi {
         let queue: Arc<Mutex<VecDeque<Invocation>>> = Default::default();
         let pending: Pending = Default::default();
         let notify = Arc::new(Notify::new());
+        let first_poll: Arc<Mutex<Option<std::time::Instant>>> = Default::default();
         let handler: http::Handler = {
-            let (queue, pending, notify) = (queue.clone(), pending.clone(), notify.clone());
+            let (queue, pending, notify, first) = (
+                queue.clone(),
+                pending.clone(),
+                notify.clone(),
+                first_poll.clone(),
+            );
             Arc::new(move |req: Request| {
-                let (queue, pending, notify) = (queue.clone(), pending.clone(), notify.clone());
+                let (queue, pending, notify, first) = (
+                    queue.clone(),
+                    pending.clone(),
+                    notify.clone(),
+                    first.clone(),
+                );
                 Box::pin(async move {
                     if req.method == "GET" && req.path.ends_with("/invocation/next") {
+                        first
+                            .lock()
+                            .unwrap()
+                            .get_or_insert_with(std::time::Instant::now);
                         loop {
                             let waiter = notify.notified();
                             let next = queue.lock().unwrap().pop_front();
@@ -196,6 +213,7 @@ impl RuntimeApi {
             queue,
             pending,
             notify,
+            first_poll,
         }
     }
 
@@ -314,6 +332,8 @@ impl ResponseServer {
 /// The built function binary running under a Runtime API.
 pub struct Function {
     pub runtime: RuntimeApi,
+    /// When the process was spawned.
+    pub spawned: std::time::Instant,
     child: tokio::process::Child,
     pub logs: Arc<Mutex<Vec<String>>>,
 }
@@ -321,6 +341,7 @@ pub struct Function {
 impl Function {
     pub async fn start(iam_endpoint: &str) -> Function {
         let runtime = RuntimeApi::start().await;
+        let spawned = std::time::Instant::now();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -356,6 +377,7 @@ impl Function {
         }
         Function {
             runtime,
+            spawned,
             child,
             logs,
         }
@@ -363,6 +385,10 @@ impl Function {
 
     pub fn log_text(&self) -> String {
         self.logs.lock().unwrap().join("\n")
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     pub fn is_running(&mut self) -> bool {
