@@ -15,11 +15,12 @@ if ! rustup target list --installed 2>/dev/null | grep -q '^aarch64-unknown-linu
     arch=$(uname -m)
   fi
 fi
+# Its own target directory: the cross build does not invalidate the host's.
+export CARGO_TARGET_DIR_LAMBDA="$PWD/target/$arch"
 if [ "$arch" = arm64 ]; then
-  cargo lambda build --release --arm64 --output-format zip --locked
-  zip=target/lambda/ecs-iam-roles/bootstrap.zip
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR_LAMBDA" cargo lambda build --release --arm64 --output-format zip --locked
 else
-  cargo lambda build --release --output-format zip --locked
-  zip=target/lambda/ecs-iam-roles/bootstrap.zip
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR_LAMBDA" cargo lambda build --release --output-format zip --locked
 fi
+zip="target/$arch/lambda/ecs-iam-roles/bootstrap.zip"
 BENCH_ZIP="$PWD/$zip" BENCH_ZIP_ARCH="$arch" cargo bench --locked --bench lifecycle

@@ -45,6 +45,23 @@ pub async fn handle(
     deps: Arc<Deps>,
     event: LambdaEvent<Value>,
 ) -> Result<Value, lambda_runtime::Error> {
+    handle_with(deps, event, |deps, raw, budget_end| async move {
+        process(&deps, &raw, budget_end).await
+    })
+    .await
+}
+
+/// The guards around one event's work: the work runs in its own task, so a panic or the
+/// deadline still gets an answer. `work` is `process` except in tests.
+pub async fn handle_with<W, Fut>(
+    deps: Arc<Deps>,
+    event: LambdaEvent<Value>,
+    work: W,
+) -> Result<Value, lambda_runtime::Error>
+where
+    W: FnOnce(Arc<Deps>, Value, Instant) -> Fut,
+    Fut: std::future::Future<Output = (Answer, usize, usize)> + Send + 'static,
+{
     let started = Instant::now();
     let deadline = deadline_instant(event.context.deadline);
     let raw = event.payload;
@@ -62,11 +79,7 @@ pub async fn handle(
         // If the work cannot answer (timeout, panic), the answer still needs an id that the
         // following Delete can clean up with.
         let fallback_id = fallback_physical_id(&fields);
-        let work = tokio::spawn({
-            let deps = deps.clone();
-            let raw = raw.clone();
-            async move { process(&deps, &raw, budget_end).await }.in_current_span()
-        });
+        let work = tokio::spawn(work(deps.clone(), raw, budget_end).in_current_span());
         let abort = work.abort_handle();
         let (answer, calls, writes) = tokio::select! {
             joined = work => match joined {
@@ -488,6 +501,125 @@ mod tests {
         assert_eq!(
             safety_margin(Duration::from_secs(900)),
             Duration::from_secs(10)
+        );
+    }
+
+    /// A ResponseURL on loopback that accepts one PUT and hands back its body.
+    async fn one_put_server() -> (String, tokio::sync::oneshot::Receiver<Vec<u8>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/answer?X-Amz-Signature=x",
+            listener.local_addr().unwrap()
+        );
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = vec![];
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = stream.read(&mut chunk).await.unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + length {
+                        stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                            .await
+                            .unwrap();
+                        let _ = tx.send(buf[end + 4..end + 4 + length].to_vec());
+                        return;
+                    }
+                }
+            }
+        });
+        (url, rx)
+    }
+
+    fn deps() -> Arc<Deps> {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .build();
+        Arc::new(Deps {
+            iam: aws_sdk_iam::Client::from_conf(config),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    fn event(url: &str, seconds: u64) -> LambdaEvent<Value> {
+        let mut context = lambda_runtime::Context::default();
+        context.deadline = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+            + seconds * 1000;
+        context.request_id = "lambda-1".into();
+        let payload = json!({
+            "RequestType": "Create", "RequestId": "r1", "ResponseURL": url,
+            "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/s/g",
+            "LogicalResourceId": "EcsRoles", "ResourceType": "Custom::EcsIamRoles",
+            "ResourceProperties": {"Roles": {"TaskExecution": {}}}
+        });
+        LambdaEvent::new(payload, context)
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_answered_failed() {
+        let (url, body) = one_put_server().await;
+        let result = handle_with(deps(), event(&url, 30), |_, _, _| async {
+            panic!("boom in the handler");
+        })
+        .await
+        .expect("the invocation succeeds once answered");
+        let sent: Value = serde_json::from_slice(&body.await.unwrap()).unwrap();
+        assert_eq!(sent, result);
+        assert_eq!(sent["Status"], "FAILED");
+        assert!(
+            sent["Reason"]
+                .as_str()
+                .unwrap()
+                .contains("panicked: boom in the handler"),
+            "{sent}"
+        );
+        // The id its Delete will clean up with: the one this Create's roles would carry.
+        assert!(
+            sent["PhysicalResourceId"]
+                .as_str()
+                .unwrap()
+                .starts_with("s-EcsRoles-"),
+            "{sent}"
+        );
+    }
+
+    #[tokio::test]
+    async fn work_past_the_budget_is_answered_timed_out_before_the_deadline() {
+        let (url, body) = one_put_server().await;
+        let started = Instant::now();
+        let result = handle_with(deps(), event(&url, 2), |_, _, _| async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            unreachable!()
+        })
+        .await
+        .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let sent: Value = serde_json::from_slice(&body.await.unwrap()).unwrap();
+        assert_eq!(sent, result);
+        assert!(
+            sent["Reason"].as_str().unwrap().starts_with("timed out"),
+            "{sent}"
         );
     }
 }

@@ -261,8 +261,12 @@ impl<'a> Session<'a> {
             })
             .await
         };
-        // Tags come with GetRole in IAM; ask separately only if an emulator leaves them out.
-        let (attached, inline, profiles) = futures::try_join!(attached, inline, profiles)?;
+        // The role may go between GetRole and the listings (a concurrent Delete): then it is gone.
+        let (attached, inline, profiles) = match futures::try_join!(attached, inline, profiles) {
+            Ok(listings) => listings,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
         Ok(Some(ActualRole {
             name: role.role_name().to_string(),
             path: role.path().to_string(),
@@ -317,7 +321,11 @@ impl<'a> Session<'a> {
                 .collect::<Result<Vec<_>, _>>()
                 .await
         });
-        let (document, versions) = futures::try_join!(document, versions)?;
+        let (document, versions) = match futures::try_join!(document, versions) {
+            Ok(found) => found,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let mut versions: Vec<_> = versions
             .iter()
             .map(|v| {
