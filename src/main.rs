@@ -21,7 +21,13 @@ async fn main() -> Result<(), Error> {
 
     // Clients are built once per process; the SDK reads region, credentials and
     // AWS_ENDPOINT_URL from the standard environment.
-    let config = aws_config::load_from_env().await;
+    // The SDK's own retries take throttling and 5xx with short waits; iam.rs retries IAM's
+    // eventual-consistency errors on top, within the request's deadline.
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(4)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(5));
+    let config = aws_config::from_env().retry_config(retry).load().await;
     let deps = Arc::new(Deps {
         iam: aws_sdk_iam::Client::new(&config),
         http: reqwest::Client::builder()
