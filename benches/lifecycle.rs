@@ -60,14 +60,8 @@ async fn measure(
     let answer = run.await;
     step.wall_ms.push(start.elapsed().as_secs_f64() * 1000.0);
     answer.assert_success();
-    let calls = proxy.calls();
-    step.calls.push(calls.len() as f64);
-    step.writes.push(
-        calls
-            .iter()
-            .filter(|a| !a.starts_with("Get") && !a.starts_with("List"))
-            .count() as f64,
-    );
+    step.calls.push(proxy.calls().len() as f64);
+    step.writes.push(proxy.writes().len() as f64);
     if !latency.is_zero() {
         step.round_trips.push(proxy.round_trips(latency / 2) as f64);
     }

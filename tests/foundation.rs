@@ -138,16 +138,8 @@ async fn same_create_delivered_twice_gives_the_same_answer() {
     let conv = Conversation::new().await;
     let props = json!({"Roles": {"TaskExecution": {}}});
     let (request_id, event) = conv.event("Create", props.clone());
-    let first = conv.send(&request_id, event.clone()).await;
+    let (first, second) = conv.send_twice(&request_id, event).await;
     first.assert_success();
-    conv.function
-        .runtime
-        .invoke(event, conv.timeout)
-        .await
-        .unwrap();
-    let puts = conv.responses.puts_for(&request_id);
-    assert_eq!(puts.len(), 2);
-    let second = puts[1].json();
     assert_eq!(second["Status"], "SUCCESS");
     assert_eq!(
         second["PhysicalResourceId"],

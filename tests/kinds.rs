@@ -65,18 +65,7 @@ async fn cluster_access() {
 #[tokio::test]
 async fn all_five_with_path_boundary_and_tags() {
     let iam = iam_client(moto_endpoint()).await;
-    let boundary = iam
-        .create_policy()
-        .policy_name(name("Boundary"))
-        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string();
+    let boundary = boundary_policy(&iam).await;
     let properties = json!({
         "Path": "/ecs/",
         "PermissionsBoundary": boundary,

@@ -492,6 +492,19 @@ impl Conversation {
         }
     }
 
+    /// Deliver the same event twice (as Lambda and CloudFormation retries do); both answers.
+    pub async fn send_twice(&self, request_id: &str, event: Value) -> (Answer, Value) {
+        let first = self.send(request_id, event.clone()).await;
+        self.function
+            .runtime
+            .invoke(event, self.timeout)
+            .await
+            .unwrap();
+        let puts = self.responses.puts_for(request_id);
+        assert_eq!(puts.len(), 2, "one answer per delivery");
+        (first, puts[1].json())
+    }
+
     pub async fn create(&self, properties: Value) -> Answer {
         let (id, event) = self.event("Create", properties);
         self.send(&id, event).await
@@ -742,4 +755,19 @@ pub fn without_bookkeeping(
 ) -> std::collections::BTreeMap<String, String> {
     tags.filter(|(k, _)| !k.starts_with("ecs-iam-roles:") || k == "ecs-iam-roles:owner")
         .collect()
+}
+
+/// A customer-managed policy to use as a permissions boundary.
+pub async fn boundary_policy(iam: &aws_sdk_iam::Client) -> String {
+    iam.create_policy()
+        .policy_name(name("Boundary"))
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string()
 }

@@ -166,6 +166,14 @@ impl FaultProxy {
         self.calls.lock().unwrap().clone()
     }
 
+    /// The write actions among the calls (everything but Get* and List*).
+    pub fn writes(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|a| !a.starts_with("Get") && !a.starts_with("List"))
+            .collect()
+    }
+
     pub fn clear_calls(&self) {
         self.calls.lock().unwrap().clear();
         self.starts.lock().unwrap().clear();
