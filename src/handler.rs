@@ -19,6 +19,18 @@ use tracing::Instrument;
 pub struct Deps {
     pub iam: aws_sdk_iam::Client,
     pub http: reqwest::Client,
+    /// Whether stacks may set `AdoptExisting: true` (the template's AllowAdoption): adoption
+    /// lets a stack take over any untagged role, so an operator can turn it off.
+    pub allow_adoption: bool,
+}
+
+/// The environment variable that carries `Deps::allow_adoption` (default: allowed).
+pub const ALLOW_ADOPTION_ENV: &str = "ECS_IAM_ROLES_ALLOW_ADOPTION";
+
+const ADOPTION_OFF: &str = "AdoptExisting: adoption is turned off for this function (deployed with AllowAdoption=false); remove AdoptExisting or redeploy the function with AllowAdoption=true";
+
+fn asks_for_adoption(properties: &Value) -> bool {
+    spec::parse(properties).is_ok_and(|spec| spec.adopt_existing)
 }
 
 /// Time kept back from the Lambda deadline to send the answer.
@@ -185,6 +197,12 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     };
     let session = Session::new(&deps.iam, budget_end);
     let answer = match request {
+        Request::Create(r) if !deps.allow_adoption && asks_for_adoption(&r.resource_properties) => {
+            Answer::failed(failed_marker_id(&r.request_id), ADOPTION_OFF)
+        }
+        Request::Update(r) if !deps.allow_adoption && asks_for_adoption(&r.resource_properties) => {
+            Answer::failed(r.physical_resource_id.clone(), ADOPTION_OFF)
+        }
         Request::Create(r) => {
             create(
                 &session,
@@ -552,7 +570,20 @@ mod tests {
         Arc::new(Deps {
             iam: aws_sdk_iam::Client::from_conf(config),
             http: reqwest::Client::new(),
+            allow_adoption: false,
         })
+    }
+
+    #[tokio::test]
+    async fn adoption_can_be_turned_off() {
+        let deps = deps();
+        let mut raw = event("http://127.0.0.1:1/x", 30).payload;
+        raw["ResourceProperties"]["AdoptExisting"] = json!("true");
+        let (answer, calls, _) =
+            process(&deps, &raw, Instant::now() + Duration::from_secs(30)).await;
+        assert!(!answer.success);
+        assert!(answer.reason.unwrap().contains("AllowAdoption"));
+        assert_eq!(calls, 0, "refused before any IAM call");
     }
 
     fn event(url: &str, seconds: u64) -> LambdaEvent<Value> {

@@ -34,6 +34,7 @@ async fn main() -> Result<(), Error> {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()?,
+        allow_adoption: std::env::var(handler::ALLOW_ADOPTION_ENV).map_or(true, |v| v != "false"),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         handler::handle(deps.clone(), event)
