@@ -93,23 +93,24 @@ where
         let fallback_id = fallback_physical_id(&fields);
         let work = tokio::spawn(work(deps.clone(), raw, budget_end).in_current_span());
         let abort = work.abort_handle();
-        let (answer, calls, writes) = tokio::select! {
+        // The IAM call counts are known when the work finished by itself.
+        let (answer, counts) = tokio::select! {
             joined = work => match joined {
-                Ok(outcome) => outcome,
+                Ok((answer, calls, writes)) => (answer, Some((calls, writes))),
                 Err(e) => {
                     let reason = match e.try_into_panic() {
                         Ok(panic) => format!("internal error: the handler panicked: {}", panic_message(&panic)),
                         Err(_) => "internal error: the handler was cancelled".to_string(),
                     };
                     tracing::error!(reason, "handler failed");
-                    (Answer::failed(fallback_id, reason), 0, 0)
+                    (Answer::failed(fallback_id, reason), None)
                 }
             },
             _ = tokio::time::sleep_until(budget_end) => {
                 abort.abort();
-                let reason = "timed out: the request did not finish before the Lambda deadline; anything it created is owned by this PhysicalResourceId and removed by its Delete";
+                let reason = "timed out: the request did not finish before the Lambda deadline (IAM slow or unreachable); what it made is tagged as owned by this resource, and a Delete of this PhysicalResourceId removes it";
                 tracing::error!(reason);
-                (Answer::failed(fallback_id, reason), 0, 0)
+                (Answer::failed(fallback_id, reason), None)
             }
         };
         let body = protocol::render_body(&fields, &answer);
@@ -128,8 +129,8 @@ where
             status = if answer.success { "SUCCESS" } else { "FAILED" },
             reason = answer.reason.as_deref().unwrap_or(""),
             physical_resource_id = %answer.physical_resource_id,
-            iam_calls = calls,
-            iam_writes = writes,
+            iam_calls = counts.map(|(calls, _)| calls),
+            iam_writes = counts.map(|(_, writes)| writes),
             duration_ms = started.elapsed().as_millis() as u64,
             response_url = sent.as_ref().map(|(u, _)| u.as_str()).unwrap_or("(none: answered by return value)"),
             "answered"
