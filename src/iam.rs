@@ -164,7 +164,7 @@ impl<'a> Session<'a> {
     }
 
     /// Read what exists of the named roles and policies. `for_delete` also lists instance
-    /// profiles and all policy versions.
+    /// profiles, and reads inline policies' names without their documents.
     pub async fn read_state(
         &self,
         role_names: &[String],
@@ -231,6 +231,10 @@ impl<'a> Session<'a> {
                         .await
                 })
                 .await?;
+            // A Delete needs only the names: skipping the documents saves a round trip.
+            if for_delete {
+                return Ok(names.into_iter().map(|n| (n, Value::Null)).collect());
+            }
             try_join_all(names.into_iter().map(|policy_name| async move {
                 let got = self
                     .call("GetRolePolicy", target, || {

@@ -54,11 +54,12 @@ impl FaultProxy {
         let seed = Arc::new(AtomicU64::new(0x9E37_79B9_7F4A_7C15));
         let upstream = upstream.trim_end_matches('/').to_string();
         let handler: http::Handler = {
-            let (faults, calls) = (faults.clone(), calls.clone());
+            let (faults, calls, starts) = (faults.clone(), calls.clone(), starts.clone());
             Arc::new(move |req: Request| {
-                let (faults, calls, client, upstream, seed) = (
+                let (faults, calls, starts, client, upstream, seed) = (
                     faults.clone(),
                     calls.clone(),
+                    starts.clone(),
                     client.clone(),
                     upstream.clone(),
                     seed.clone(),
@@ -66,6 +67,7 @@ impl FaultProxy {
                 Box::pin(async move {
                     let action = action_of(&req.body);
                     calls.lock().unwrap().push(action.clone());
+                    starts.lock().unwrap().push(Instant::now());
                     let (latency, fail, throttle) = {
                         let mut f = faults.lock().unwrap();
                         let fail = match f.fail.get_mut(&action) {
