@@ -2,9 +2,9 @@
 //! desired, plan and iam, and the guards around it (deadline watchdog, panics).
 
 use crate::desired::{self, DesiredState, Owner};
-use crate::iam::Session;
+use crate::iam::{ApplyError, Session};
 use crate::identity::{self, failed_marker_id, is_failed_marker, stack_env};
-use crate::plan::{self, ActualState, Ownership, Plan};
+use crate::plan::{self, ActualState, Created, Ownership};
 use crate::protocol::{self, Answer, EventFields};
 use crate::spec;
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Request;
@@ -277,11 +277,19 @@ async fn read(
         .map_err(|e| e.to_string())
 }
 
-/// Why a request failed, and whether IAM was changed before it did.
+/// Why a request failed, and what it created before it did (None: IAM was not changed).
 struct Failure {
     reason: String,
-    /// The plan that was partly applied, if any.
-    applied: Option<Plan>,
+    changed: Option<Created>,
+}
+
+impl Failure {
+    fn applying(e: ApplyError) -> Failure {
+        Failure {
+            reason: e.to_string(),
+            changed: Some(Created::from_ops(&e.completed)),
+        }
+    }
 }
 
 /// Plan from `actual` to `desired` and apply it.
@@ -293,16 +301,13 @@ async fn converge(
 ) -> Result<(), Failure> {
     let plan = plan::converge(desired, actual, ownership).map_err(|e| Failure {
         reason: e.to_string(),
-        applied: None,
+        changed: None,
     })?;
     tracing::info!(plan = %plan, "plan");
-    session.apply(&plan).await.map_err(|e| Failure {
-        reason: e.to_string(),
-        applied: Some(plan),
-    })
+    session.apply(&plan).await.map_err(Failure::applying)
 }
 
-/// Take back what a failed plan did to `desired`'s roles and policies (see `plan::undo`).
+/// Take back what a failed request did to `desired`'s roles and policies (see `plan::undo`).
 async fn undo(
     session: &Session<'_>,
     failure: Failure,
@@ -310,12 +315,12 @@ async fn undo(
     before: &ActualState,
     owner: &str,
 ) -> String {
-    let Some(applied) = failure.applied else {
+    let Some(created) = failure.changed else {
         return format!("{}; nothing was changed", failure.reason);
     };
     let cleanup = async {
         let after = read(session, &[desired], true).await?;
-        let plan = plan::undo(&applied, before, &after, owner);
+        let plan = plan::undo(&created, before, &after, owner);
         tracing::info!(plan = %plan, "undo plan");
         session.apply(&plan).await.map_err(|e| e.to_string())
     };
@@ -347,19 +352,48 @@ async fn create(
     // The same for every delivery of this request: a retry finds its own earlier work.
     let id = identity::physical_id(&env, stack_id, logical_id, request_id);
     let desired = desired::build(&spec, &Owner::new(&env, logical_id, &id));
-    let before = match read(session, &[&desired], false).await {
-        Ok(actual) => actual,
-        Err(reason) => return Answer::failed(id, reason),
-    };
+    let success = || Answer::success(id.clone(), desired::outputs(&spec, &desired, &env));
     let ownership = Ownership {
         adopt: spec.adopt_existing,
         ..Ownership::sole(&id)
     };
+
+    // The usual first delivery finds nothing: create without reading first (one round trip
+    // fewer). A name that exists (a retry, or someone else's role) sends it the careful way.
+    let nothing = ActualState::default();
+    let fast = plan::converge(&desired, &nothing, &ownership).expect("nothing to refuse");
+    tracing::info!(plan = %fast, "plan, assuming nothing exists yet");
+    let made = match session.apply(&fast).await {
+        Ok(()) => return success(),
+        Err(e) if e.only_already_exists() => Created::from_ops(&e.completed),
+        Err(e) => {
+            let reason = undo(session, Failure::applying(e), &desired, &nothing, &id).await;
+            return Answer::failed(id, reason);
+        }
+    };
+    let before = match read(session, &[&desired], false).await {
+        Ok(actual) => actual,
+        Err(reason) => {
+            let failure = Failure {
+                reason,
+                changed: Some(made),
+            };
+            return Answer::failed(
+                id.clone(),
+                undo(session, failure, &desired, &nothing, &id).await,
+            );
+        }
+    };
     match converge(session, &desired, &before, &ownership).await {
-        Ok(()) => Answer::success(id.clone(), desired::outputs(&spec, &desired, &env)),
-        Err(failure) => {
+        Ok(()) => success(),
+        Err(mut failure) => {
             // Only what this delivery made is taken back: an earlier delivery of the same
             // request may already have been answered SUCCESS.
+            if made != Created::default() {
+                let mut changed = made;
+                changed.extend(failure.changed.take().unwrap_or_default());
+                failure.changed = Some(changed);
+            }
             let reason = undo(session, failure, &desired, &before, &id).await;
             Answer::failed(id, reason)
         }

@@ -27,9 +27,41 @@ impl IamError {
     pub fn is_not_found(&self) -> bool {
         self.code == "NoSuchEntity"
     }
+
+    pub fn is_already_exists(&self) -> bool {
+        self.code == "EntityAlreadyExists"
+    }
 }
 
-/// Whether a failed call may succeed if tried again shortly. The SDK already retries
+/// A plan that stopped: the calls that failed (at least one) and the operations that completed.
+#[derive(Debug, Clone)]
+pub struct ApplyError {
+    pub errors: Vec<IamError>,
+    pub completed: Vec<Op>,
+}
+
+impl ApplyError {
+    /// The error to report: the first that is not a name already taken, if any.
+    pub fn error(&self) -> &IamError {
+        self.errors
+            .iter()
+            .find(|e| !e.is_already_exists())
+            .unwrap_or(&self.errors[0])
+    }
+
+    /// Whether every failure was a name that already exists.
+    pub fn only_already_exists(&self) -> bool {
+        self.errors.iter().all(IamError::is_already_exists)
+    }
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
+/// Whether a failed call if tried again shortly. The SDK already retries
 /// throttling and 5xx a few times; these are IAM's eventual-consistency cases on top.
 fn is_transient(action: &str, code: &str, message: &str) -> bool {
     match code {
@@ -358,11 +390,24 @@ impl<'a> Session<'a> {
 
     /// Run a plan phase by phase; the operations of a phase run concurrently. Stops after the
     /// first phase with a failure, once all of that phase's calls have finished.
-    pub async fn apply(&self, plan: &Plan) -> Result<(), IamError> {
+    pub async fn apply(&self, plan: &Plan) -> Result<(), ApplyError> {
+        let mut completed = vec![];
         for phase in &plan.phases {
-            let results = join_all(phase.iter().map(|op| self.apply_op(op))).await;
-            if let Some(err) = results.into_iter().find_map(Result::err) {
-                return Err(err);
+            let results = join_all(
+                phase
+                    .iter()
+                    .map(|op| async move { (op, self.apply_op(op).await) }),
+            )
+            .await;
+            let mut errors = vec![];
+            for (op, result) in results {
+                match result {
+                    Ok(()) => completed.push(op.clone()),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(ApplyError { errors, completed });
             }
         }
         Ok(())

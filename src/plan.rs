@@ -186,6 +186,32 @@ impl fmt::Display for Op {
     }
 }
 
+/// Names of the roles and policies some operations created (to take back after a failure).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Created {
+    pub roles: Vec<String>,
+    pub policies: Vec<String>,
+}
+
+impl Created {
+    pub fn from_ops<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Created {
+        let mut created = Created::default();
+        for op in ops {
+            match op {
+                Op::CreateRole { name, .. } => created.roles.push(name.clone()),
+                Op::CreatePolicy { name, .. } => created.policies.push(name.clone()),
+                _ => {}
+            }
+        }
+        created
+    }
+
+    pub fn extend(&mut self, other: Created) {
+        self.roles.extend(other.roles);
+        self.policies.extend(other.policies);
+    }
+}
+
 /// Phases of operations: each phase's operations run concurrently.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
@@ -207,18 +233,9 @@ impl Plan {
         self.phases.iter().flatten()
     }
 
-    /// The roles and policies this plan creates (to remove again if a later step fails).
-    pub fn created(&self) -> (Vec<String>, Vec<String>) {
-        let mut roles = vec![];
-        let mut policies = vec![];
-        for op in self.ops() {
-            match op {
-                Op::CreateRole { name, .. } => roles.push(name.clone()),
-                Op::CreatePolicy { name, .. } => policies.push(name.clone()),
-                _ => {}
-            }
-        }
-        (roles, policies)
+    /// The roles and policies this plan creates.
+    pub fn created(&self) -> Created {
+        Created::from_ops(self.ops())
     }
 }
 
@@ -710,12 +727,12 @@ pub fn owns_any(state: &DesiredState, actual: &ActualState, owner: &str) -> bool
             .any(|p| actual.policies.get(&p.arn).is_some_and(|a| owned(&a.tags)))
 }
 
-/// The operations that take back what a failed `plan` did: the roles and policies it created
-/// (and roles it adopted) are torn down as `owner`'s, and the roles and policies it took over
-/// from other owners get their owner tag back. `before` is what existed before the plan,
-/// `after` the same names read again.
-pub fn undo(plan: &Plan, before: &ActualState, after: &ActualState, owner: &str) -> Plan {
-    let (created_roles, created_policies) = plan.created();
+/// The operations that take back what a failed request did: the roles and policies it
+/// `created` (and roles it adopted) are torn down as `owner`'s, and the roles and policies it
+/// took over from other owners get their owner tag back. `before` is what existed before the
+/// plan ran, `after` the same names read again.
+pub fn undo(created: &Created, before: &ActualState, after: &ActualState, owner: &str) -> Plan {
+    let (created_roles, created_policies) = (&created.roles, &created.policies);
     let mut torn_down = ActualState::default();
     for (name, role) in &after.roles {
         let adopted_now = before
@@ -905,8 +922,8 @@ mod tests {
         assert_eq!(plan.phases[0].len(), 5 + 3);
         // 2 (EcsAnywhere) + 1 + 1 inline + 1 + 1 = 6 attachments/puts.
         assert_eq!(plan.phases[1].len(), 6, "{plan}");
-        let (roles, policies) = plan.created();
-        assert_eq!((roles.len(), policies.len()), (5, 3));
+        let created = plan.created();
+        assert_eq!((created.roles.len(), created.policies.len()), (5, 3));
     }
 
     #[test]
@@ -1174,7 +1191,7 @@ mod tests {
             },
         )
         .unwrap();
-        let undo_plan = undo(&plan, &before, &after, OWNER);
+        let undo_plan = undo(&plan.created(), &before, &after, OWNER);
         let ops: Vec<String> = undo_plan.ops().map(|op| op.to_string()).collect();
         assert!(ops.contains(&"TagRole role kept".to_string()), "{ops:?}");
         assert!(ops.contains(&"DeleteRole role new".to_string()), "{ops:?}");

@@ -29,7 +29,11 @@ async fn thirty_percent_throttling_still_creates_and_deletes_everything() {
     let props = all_five();
     let created = conv.create(props.clone()).await;
     created.assert_success();
-    let throttled_calls = proxy.calls().len();
+    let throttled = proxy
+        .calls()
+        .iter()
+        .filter(|c| *c == support::proxy::THROTTLED)
+        .count();
     proxy.set_throttle(0.0);
     assert_iam_matches(&iam, &conv, &created, &props).await;
     proxy.set_throttle(0.3);
@@ -38,10 +42,7 @@ async fn thirty_percent_throttling_still_creates_and_deletes_everything() {
         .assert_success();
     proxy.set_throttle(0.0);
     assert_all_gone(&iam, &conv, &created.physical_id(), &props).await;
-    assert!(
-        conv.function.log_text().contains("retrying") || throttled_calls > 20,
-        "the throttling was exercised"
-    );
+    assert!(throttled > 0, "the throttling was exercised");
 }
 
 #[tokio::test]
@@ -50,8 +51,8 @@ async fn latency_past_the_deadline_is_answered_in_time_and_delete_cleans_up() {
     let proxy = FaultProxy::start(moto_endpoint()).await;
     let mut conv = Conversation::with(&proxy.endpoint, 0).await;
     let props = json!({"Roles": {"TaskExecution": {}, "EcsAnywhere": {}}});
-    // Reads and creates go through (slowly); the attachments cannot finish in time.
-    proxy.set_latency(Duration::from_millis(1_200));
+    // The creates go through (slowly); the attachments cannot finish in time.
+    proxy.set_latency(Duration::from_millis(2_000));
     conv.timeout = Duration::from_secs(4);
     let (request_id, event) = conv.event("Create", props.clone());
     let deadline = SystemTime::now() + conv.timeout;
@@ -60,7 +61,7 @@ async fn latency_past_the_deadline_is_answered_in_time_and_delete_cleans_up() {
     assert!(answer.reason().contains("timed out"), "{}", answer.reason());
     assert!(answer.put.at < deadline, "answered after the deadline");
     // Let calls already forwarded land, then CloudFormation's Delete removes all of it.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
     proxy.set_latency(Duration::ZERO);
     conv.timeout = Duration::from_secs(60);
     conv.delete(&answer.physical_id(), props.clone())

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Recorded among the calls for each call the proxy throttled.
+pub const THROTTLED: &str = "(throttled)";
+
 #[derive(Default)]
 pub struct Faults {
     /// Action → (HTTP status, IAM error code, message, how many more calls fail; None: all).
@@ -92,6 +95,7 @@ impl FaultProxy {
                     x ^= x << 17;
                     seed.store(x, Ordering::Relaxed);
                     if (x % 10_000) as f64 / 10_000.0 < throttle {
+                        calls.lock().unwrap().push(THROTTLED.into());
                         return iam_error(400, "Throttling", "Rate exceeded");
                     }
                     let mut forward = client.request(
@@ -168,11 +172,11 @@ impl FaultProxy {
         self.calls.lock().unwrap().clone()
     }
 
-    /// The write actions among the calls (everything but Get* and List*).
+    /// The write actions among the calls (everything but Get*, List* and throttled calls).
     pub fn writes(&self) -> Vec<String> {
         self.calls()
             .into_iter()
-            .filter(|a| !a.starts_with("Get") && !a.starts_with("List"))
+            .filter(|a| !a.starts_with("Get") && !a.starts_with("List") && a != THROTTLED)
             .collect()
     }
 
