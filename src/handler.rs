@@ -246,14 +246,21 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     (answer, session.calls(), session.writes())
 }
 
-/// The role names and policy ARNs of some desired states, each once.
-fn names(states: &[&DesiredState]) -> (Vec<String>, Vec<String>) {
-    let mut roles: Vec<String> = vec![];
+/// The role names (with their inline policy names) and policy ARNs of some desired states,
+/// each once.
+type Names = (Vec<(String, Vec<String>)>, Vec<String>);
+
+fn names(states: &[&DesiredState]) -> Names {
+    let mut roles: Vec<(String, Vec<String>)> = vec![];
     let mut policies: Vec<String> = vec![];
     for state in states {
         for role in &state.roles {
-            if !roles.contains(&role.name) {
-                roles.push(role.name.clone());
+            let inline = role.inline_policies.keys().cloned();
+            match roles.iter_mut().find(|(name, _)| *name == role.name) {
+                Some((_, known)) => {
+                    known.extend(inline.filter(|n| !known.contains(n)).collect::<Vec<_>>())
+                }
+                None => roles.push((role.name.clone(), inline.collect())),
             }
         }
         for policy in &state.policies {

@@ -195,15 +195,20 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Read what exists of the named roles and policies. `for_delete` also lists instance
-    /// profiles, and reads inline policies' names without their documents.
+    /// Read what exists of the named roles (each with the inline policy names it is expected
+    /// to have) and policies. `for_delete` also lists instance profiles, and reads inline
+    /// policies' names without their documents.
     pub async fn read_state(
         &self,
-        role_names: &[String],
+        roles: &[(String, Vec<String>)],
         policy_arns: &[String],
         for_delete: bool,
     ) -> Result<ActualState, IamError> {
-        let roles = try_join_all(role_names.iter().map(|n| self.read_role(n, for_delete)));
+        let roles = try_join_all(
+            roles
+                .iter()
+                .map(|(name, inline)| self.read_role(name, inline, for_delete)),
+        );
         let policies = try_join_all(policy_arns.iter().map(|a| self.read_policy(a)));
         let (roles, policies) = futures::try_join!(roles, policies)?;
         Ok(ActualState {
@@ -220,26 +225,70 @@ impl<'a> Session<'a> {
         })
     }
 
-    async fn read_role(
+    async fn list<T, E, R, F, Fut>(
         &self,
-        name: &str,
-        for_delete: bool,
-    ) -> Result<Option<ActualRole>, IamError> {
-        let target = format!("role {name}");
-        let got = match self
-            .call("GetRole", &target, || {
-                self.client.get_role().role_name(name).send()
+        action: &'static str,
+        target: &str,
+        f: F,
+    ) -> Result<Option<Vec<T>>, IamError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match self.call(action, target, f).await {
+            Ok(items) => Ok(Some(items)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn inline_document(
+        &self,
+        role: &str,
+        policy_name: &str,
+    ) -> Result<Option<Value>, IamError> {
+        let target = format!("role {role} (inline policy {policy_name})");
+        match self
+            .call("GetRolePolicy", &target, || {
+                self.client
+                    .get_role_policy()
+                    .role_name(role)
+                    .policy_name(policy_name)
+                    .send()
             })
             .await
         {
-            Ok(got) => got,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
+            Ok(got) => Ok(Some(parse_document(got.policy_document()))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One role: GetRole, its listings and the expected inline documents are asked at once (one
+    /// round trip); only an inline policy nobody expected costs a second one.
+    async fn read_role(
+        &self,
+        name: &str,
+        expected_inline: &[String],
+        for_delete: bool,
+    ) -> Result<Option<ActualRole>, IamError> {
+        let target = format!("role {name}");
+        let target = target.as_str();
+        let get = async {
+            match self
+                .call("GetRole", target, || {
+                    self.client.get_role().role_name(name).send()
+                })
+                .await
+            {
+                Ok(got) => Ok(got.role().cloned()),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
         };
-        let Some(role) = got.role() else {
-            return Ok(None);
-        };
-        let attached = self.call("ListAttachedRolePolicies", &target, || async {
+        let attached = self.list("ListAttachedRolePolicies", target, || async {
             self.client
                 .list_attached_role_policies()
                 .role_name(name)
@@ -249,43 +298,30 @@ impl<'a> Session<'a> {
                 .collect::<Result<Vec<_>, _>>()
                 .await
         });
-        let target = target.as_str();
-        let inline = async {
-            let names = self
-                .call("ListRolePolicies", target, || async {
-                    self.client
-                        .list_role_policies()
-                        .role_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                })
-                .await?;
-            // A Delete needs only the names: skipping the documents saves a round trip.
+        let inline_names = self.list("ListRolePolicies", target, || async {
+            self.client
+                .list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+        });
+        let prefetched = async {
             if for_delete {
-                return Ok(names.into_iter().map(|n| (n, Value::Null)).collect());
+                return Ok(vec![]);
             }
-            try_join_all(names.into_iter().map(|policy_name| async move {
-                let got = self
-                    .call("GetRolePolicy", target, || {
-                        self.client
-                            .get_role_policy()
-                            .role_name(name)
-                            .policy_name(&policy_name)
-                            .send()
-                    })
-                    .await?;
-                Ok::<_, IamError>((policy_name.clone(), parse_document(got.policy_document())))
+            try_join_all(expected_inline.iter().map(|policy| async move {
+                Ok::<_, IamError>((policy.clone(), self.inline_document(name, policy).await?))
             }))
             .await
         };
         let profiles = async {
             if !for_delete {
-                return Ok(vec![]);
+                return Ok(Some(vec![]));
             }
-            self.call("ListInstanceProfilesForRole", target, || async {
+            self.list("ListInstanceProfilesForRole", target, || async {
                 self.client
                     .list_instance_profiles_for_role()
                     .role_name(name)
@@ -297,12 +333,30 @@ impl<'a> Session<'a> {
             })
             .await
         };
-        // The role may go between GetRole and the listings (a concurrent Delete): then it is gone.
-        let (attached, inline, profiles) = match futures::try_join!(attached, inline, profiles) {
-            Ok(listings) => listings,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
+        let (role, attached, inline_names, prefetched, profiles) =
+            futures::try_join!(get, attached, inline_names, prefetched, profiles)?;
+        // Missing anywhere: the role does not exist, or went during the reads (a concurrent Delete).
+        let (Some(role), Some(attached), Some(inline_names), Some(profiles)) =
+            (role, attached, inline_names, profiles)
+        else {
+            return Ok(None);
         };
+        let mut inline_policies = BTreeMap::new();
+        for policy_name in inline_names {
+            let document = if for_delete {
+                Value::Null
+            } else if let Some((_, Some(document))) =
+                prefetched.iter().find(|(n, _)| *n == policy_name)
+            {
+                document.clone()
+            } else {
+                match self.inline_document(name, &policy_name).await? {
+                    Some(document) => document,
+                    None => continue,
+                }
+            };
+            inline_policies.insert(policy_name, document);
+        }
         Ok(Some(ActualRole {
             name: role.role_name().to_string(),
             path: role.path().to_string(),
@@ -311,7 +365,7 @@ impl<'a> Session<'a> {
                 .iter()
                 .filter_map(|p| p.policy_arn().map(str::to_string))
                 .collect(),
-            inline_policies: inline.into_iter().collect(),
+            inline_policies,
             permissions_boundary: role
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
