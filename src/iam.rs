@@ -127,9 +127,9 @@ fn map_to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// At most this many IAM calls of one request are in flight at once: enough for every
-/// independent call of all five kinds, few enough not to provoke throttling.
-pub const MAX_CONCURRENT_CALLS: usize = 12;
+/// At most this many IAM calls of one request are in flight at once: enough for all the reads
+/// of all five kinds in one round trip (23 for a Delete), few enough to stay a short burst.
+pub const MAX_CONCURRENT_CALLS: usize = 24;
 
 /// The IAM calls of one request, bounded by its deadline and counted for the logs.
 pub struct Session<'a> {
@@ -196,8 +196,8 @@ impl<'a> Session<'a> {
     }
 
     /// Read what exists of the named roles (each with the inline policy names it is expected
-    /// to have) and policies. `for_delete` also lists instance profiles, and reads inline
-    /// policies' names without their documents.
+    /// to have) and policies. `for_delete` also lists instance profiles, and skips documents
+    /// (inline and managed) that a teardown does not need.
     pub async fn read_state(
         &self,
         roles: &[(String, Vec<String>)],
@@ -209,7 +209,7 @@ impl<'a> Session<'a> {
                 .iter()
                 .map(|(name, inline)| self.read_role(name, inline, for_delete)),
         );
-        let policies = try_join_all(policy_arns.iter().map(|a| self.read_policy(a)));
+        let policies = try_join_all(policy_arns.iter().map(|a| self.read_policy(a, for_delete)));
         let (roles, policies) = futures::try_join!(roles, policies)?;
         Ok(ActualState {
             roles: roles
@@ -378,30 +378,28 @@ impl<'a> Session<'a> {
         }))
     }
 
-    async fn read_policy(&self, arn: &str) -> Result<Option<ActualPolicy>, IamError> {
+    /// One policy: GetPolicy and its versions at once, then the default version's document
+    /// (not needed for a Delete).
+    async fn read_policy(
+        &self,
+        arn: &str,
+        for_delete: bool,
+    ) -> Result<Option<ActualPolicy>, IamError> {
         let target = format!("policy {arn}");
-        let got = match self
-            .call("GetPolicy", &target, || {
-                self.client.get_policy().policy_arn(arn).send()
-            })
-            .await
-        {
-            Ok(got) => got,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
+        let target = target.as_str();
+        let get = async {
+            match self
+                .call("GetPolicy", target, || {
+                    self.client.get_policy().policy_arn(arn).send()
+                })
+                .await
+            {
+                Ok(got) => Ok(got.policy().cloned()),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
         };
-        let Some(policy) = got.policy() else {
-            return Ok(None);
-        };
-        let default_version = policy.default_version_id().unwrap_or("v1").to_string();
-        let document = self.call("GetPolicyVersion", &target, || {
-            self.client
-                .get_policy_version()
-                .policy_arn(arn)
-                .version_id(&default_version)
-                .send()
-        });
-        let versions = self.call("ListPolicyVersions", &target, || async {
+        let versions = self.list("ListPolicyVersions", target, || async {
             self.client
                 .list_policy_versions()
                 .policy_arn(arn)
@@ -411,10 +409,31 @@ impl<'a> Session<'a> {
                 .collect::<Result<Vec<_>, _>>()
                 .await
         });
-        let (document, versions) = match futures::try_join!(document, versions) {
-            Ok(found) => found,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
+        let (Some(policy), Some(versions)) = futures::try_join!(get, versions)? else {
+            return Ok(None);
+        };
+        let document = match policy.default_version_id() {
+            Some(default_version) if !for_delete => {
+                match self
+                    .call("GetPolicyVersion", target, || {
+                        self.client
+                            .get_policy_version()
+                            .policy_arn(arn)
+                            .version_id(default_version)
+                            .send()
+                    })
+                    .await
+                {
+                    Ok(got) => parse_document(
+                        got.policy_version()
+                            .and_then(|v| v.document())
+                            .unwrap_or("{}"),
+                    ),
+                    Err(e) if e.is_not_found() => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => Value::Null,
         };
         let mut versions: Vec<_> = versions
             .iter()
@@ -431,12 +450,7 @@ impl<'a> Session<'a> {
         versions.sort_by_key(|v| v.0);
         Ok(Some(ActualPolicy {
             arn: arn.to_string(),
-            document: parse_document(
-                document
-                    .policy_version()
-                    .and_then(|v| v.document())
-                    .unwrap_or("{}"),
-            ),
+            document,
             versions: versions.into_iter().map(|(_, v)| v).collect(),
             tags: tags_to_map(policy.tags()),
         }))
