@@ -63,7 +63,7 @@ async fn measure(
     step.calls.push(proxy.calls().len() as f64);
     step.writes.push(proxy.writes().len() as f64);
     if !latency.is_zero() {
-        step.round_trips.push(proxy.round_trips(latency / 2) as f64);
+        step.round_trips.push(proxy.round_trips() as f64);
     }
     answer
 }

@@ -128,8 +128,8 @@ fn map_to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 }
 
 /// At most this many IAM calls of one request are in flight at once: enough for all the reads
-/// of all five kinds in one round trip (23 for a Delete), few enough to stay a short burst.
-pub const MAX_CONCURRENT_CALLS: usize = 24;
+/// of all five kinds in one round trip (26 for a Delete), few enough to stay a short burst.
+pub const MAX_CONCURRENT_CALLS: usize = 32;
 
 /// The IAM calls of one request, bounded by its deadline and counted for the logs.
 pub struct Session<'a> {

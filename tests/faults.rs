@@ -137,3 +137,37 @@ async fn many_stacks_at_once() {
         assert_all_gone(&iam, &conv, &id, &props).await;
     }
 }
+
+#[tokio::test]
+async fn all_five_kinds_take_few_round_trips() {
+    // With latency on every call, calls that do not wait for each other overlap in time; the
+    // longest chain of calls that do is the number of round trips. The latency is well above
+    // the time a debug build takes to sign and send a burst of calls.
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    proxy.set_latency(Duration::from_millis(400));
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = all_five();
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    let create_trips = proxy.round_trips();
+    proxy.clear_calls();
+    conv.update(&created.physical_id(), props.clone(), props.clone())
+        .await
+        .assert_success();
+    let update_trips = proxy.round_trips();
+    assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
+    proxy.clear_calls();
+    conv.delete(&created.physical_id(), props)
+        .await
+        .assert_success();
+    let delete_trips = proxy.round_trips();
+    assert!(create_trips <= 3, "Create took {create_trips} round trips");
+    assert!(
+        update_trips <= 3,
+        "no-op Update took {update_trips} round trips"
+    );
+    assert!(delete_trips <= 4, "Delete took {delete_trips} round trips");
+    println!(
+        "round trips: Create {create_trips}, no-op Update {update_trips}, Delete {delete_trips}"
+    );
+}

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// When each call arrived and when its answer left.
+type Spans = Arc<Mutex<Vec<(Instant, Option<Instant>)>>>;
+
 /// Recorded among the calls for each call the proxy throttled.
 pub const THROTTLED: &str = "(throttled)";
 
@@ -24,7 +27,8 @@ pub struct FaultProxy {
     pub endpoint: String,
     pub faults: Arc<Mutex<Faults>>,
     pub calls: Arc<Mutex<Vec<String>>>,
-    starts: Arc<Mutex<Vec<Instant>>>,
+    /// When each call arrived and when its answer left.
+    spans: Spans,
 }
 
 fn action_of(body: &[u8]) -> String {
@@ -48,98 +52,116 @@ fn iam_error(status: u16, code: &str, message: &str) -> Response {
     }
 }
 
+/// The proxy's state, shared by the connections it serves.
+struct Inner {
+    faults: Arc<Mutex<Faults>>,
+    calls: Arc<Mutex<Vec<String>>>,
+    spans: Spans,
+    client: reqwest::Client,
+    seed: AtomicU64,
+    upstream: String,
+}
+
+impl Inner {
+    async fn handle(&self, req: Request) -> Response {
+        let action = action_of(&req.body);
+        self.calls.lock().unwrap().push(action.clone());
+        let index = {
+            let mut spans = self.spans.lock().unwrap();
+            spans.push((Instant::now(), None));
+            spans.len() - 1
+        };
+        let response = self.answer(req, &action).await;
+        if let Some(span) = self.spans.lock().unwrap().get_mut(index) {
+            span.1 = Some(Instant::now());
+        }
+        response
+    }
+
+    async fn answer(&self, req: Request, action: &str) -> Response {
+        let (latency, fail, throttle) = {
+            let mut f = self.faults.lock().unwrap();
+            let fail = match f.fail.get_mut(action) {
+                Some((_, _, _, Some(0))) | None => None,
+                Some((status, code, message, remaining)) => {
+                    if let Some(n) = remaining {
+                        *n -= 1;
+                    }
+                    Some((*status, code.clone(), message.clone()))
+                }
+            };
+            (f.latency, fail, f.throttle)
+        };
+        tokio::time::sleep(latency).await;
+        if let Some((status, code, message)) = fail {
+            return iam_error(status, &code, &message);
+        }
+        // xorshift: a deterministic sequence, so a failing run can be replayed.
+        let mut x = self.seed.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.seed.store(x, Ordering::Relaxed);
+        if (x % 10_000) as f64 / 10_000.0 < throttle {
+            self.calls.lock().unwrap().push(THROTTLED.into());
+            return iam_error(400, "Throttling", "Rate exceeded");
+        }
+        let mut forward = self.client.request(
+            reqwest::Method::from_bytes(req.method.as_bytes()).unwrap(),
+            format!("{}{}", self.upstream, req.path),
+        );
+        for (k, v) in &req.headers {
+            if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("content-length") {
+                forward = forward.header(k, v);
+            }
+        }
+        match forward.body(req.body).send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let content_type = resp
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("text/xml")
+                    .to_string();
+                let body = resp.bytes().await.unwrap_or_default().to_vec();
+                Response {
+                    status,
+                    headers: vec![("content-type".into(), content_type)],
+                    body,
+                }
+            }
+            Err(_) => Response::status(502),
+        }
+    }
+}
+
 impl FaultProxy {
     pub async fn start(upstream: &str) -> FaultProxy {
-        let faults: Arc<Mutex<Faults>> = Default::default();
-        let calls: Arc<Mutex<Vec<String>>> = Default::default();
-        let starts: Arc<Mutex<Vec<Instant>>> = Default::default();
-        let client = reqwest::Client::new();
-        let seed = Arc::new(AtomicU64::new(0x9E37_79B9_7F4A_7C15));
-        let upstream = upstream.trim_end_matches('/').to_string();
+        let proxy = Arc::new(Inner {
+            faults: Default::default(),
+            calls: Default::default(),
+            spans: Default::default(),
+            client: reqwest::Client::new(),
+            seed: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
+            upstream: upstream.trim_end_matches('/').to_string(),
+        });
         let handler: http::Handler = {
-            let (faults, calls, starts) = (faults.clone(), calls.clone(), starts.clone());
+            let proxy = proxy.clone();
             Arc::new(move |req: Request| {
-                let (faults, calls, starts, client, upstream, seed) = (
-                    faults.clone(),
-                    calls.clone(),
-                    starts.clone(),
-                    client.clone(),
-                    upstream.clone(),
-                    seed.clone(),
-                );
-                Box::pin(async move {
-                    let action = action_of(&req.body);
-                    calls.lock().unwrap().push(action.clone());
-                    starts.lock().unwrap().push(Instant::now());
-                    let (latency, fail, throttle) = {
-                        let mut f = faults.lock().unwrap();
-                        let fail = match f.fail.get_mut(&action) {
-                            Some((_, _, _, Some(0))) | None => None,
-                            Some((status, code, message, remaining)) => {
-                                if let Some(n) = remaining {
-                                    *n -= 1;
-                                }
-                                Some((*status, code.clone(), message.clone()))
-                            }
-                        };
-                        (f.latency, fail, f.throttle)
-                    };
-                    tokio::time::sleep(latency).await;
-                    if let Some((status, code, message)) = fail {
-                        return iam_error(status, &code, &message);
-                    }
-                    // xorshift: a deterministic sequence, so a failing run can be replayed.
-                    let mut x = seed.load(Ordering::Relaxed);
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    seed.store(x, Ordering::Relaxed);
-                    if (x % 10_000) as f64 / 10_000.0 < throttle {
-                        calls.lock().unwrap().push(THROTTLED.into());
-                        return iam_error(400, "Throttling", "Rate exceeded");
-                    }
-                    let mut forward = client.request(
-                        reqwest::Method::from_bytes(req.method.as_bytes()).unwrap(),
-                        format!("{upstream}{}", req.path),
-                    );
-                    for (k, v) in &req.headers {
-                        if !k.eq_ignore_ascii_case("host")
-                            && !k.eq_ignore_ascii_case("content-length")
-                        {
-                            forward = forward.header(k, v);
-                        }
-                    }
-                    match forward.body(req.body).send().await {
-                        Ok(resp) => {
-                            let status = resp.status().as_u16();
-                            let content_type = resp
-                                .headers()
-                                .get("content-type")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("text/xml")
-                                .to_string();
-                            let body = resp.bytes().await.unwrap_or_default().to_vec();
-                            Response {
-                                status,
-                                headers: vec![("content-type".into(), content_type)],
-                                body,
-                            }
-                        }
-                        Err(_) => Response::status(502),
-                    }
-                })
+                let proxy = proxy.clone();
+                Box::pin(async move { proxy.handle(req).await })
             })
         };
         let addr = http::serve(handler).await;
         FaultProxy {
             endpoint: format!("http://{addr}"),
-            faults,
-            calls,
-            starts,
+            faults: proxy.faults.clone(),
+            calls: proxy.calls.clone(),
+            spans: proxy.spans.clone(),
         }
     }
 
-    /// Fail every call of `action`.
     pub fn fail(&self, action: &str, status: u16, code: &str, message: &str) {
         self.fail_times(action, None, status, code, message);
     }
@@ -182,23 +204,23 @@ impl FaultProxy {
 
     pub fn clear_calls(&self) {
         self.calls.lock().unwrap().clear();
-        self.starts.lock().unwrap().clear();
+        self.spans.lock().unwrap().clear();
     }
 
-    /// Round trips: the calls fall into waves of concurrent calls; a call that starts more
-    /// than `gap` after the first call of the current wave starts a new one. With latency L
-    /// per call, a gap of L/2 separates the waves of a sequential chain.
-    pub fn round_trips(&self, gap: Duration) -> usize {
-        let mut starts = self.starts.lock().unwrap().clone();
-        starts.sort();
-        let mut waves = 0;
-        let mut wave_start: Option<Instant> = None;
-        for start in starts {
-            if wave_start.is_none_or(|w| start.duration_since(w) > gap) {
-                waves += 1;
-                wave_start = Some(start);
-            }
+    /// Round trips: the longest chain of calls each of which started after the previous one
+    /// had been answered (calls that overlap in time do not wait for each other).
+    pub fn round_trips(&self) -> usize {
+        let mut spans = self.spans.lock().unwrap().clone();
+        spans.sort_by_key(|(start, _)| *start);
+        let mut depth = vec![0usize; spans.len()];
+        for i in 0..spans.len() {
+            let before = (0..i)
+                .filter(|&j| spans[j].1.is_some_and(|end| end <= spans[i].0))
+                .map(|j| depth[j])
+                .max()
+                .unwrap_or(0);
+            depth[i] = before + 1;
         }
-        waves
+        depth.into_iter().max().unwrap_or(0)
     }
 }
