@@ -101,6 +101,15 @@ where
     }
 }
 
+/// A read's result with "no such entity" as None.
+fn or_missing<T>(result: Result<T, IamError>) -> Result<Option<T>, IamError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// IAM returns policy documents URL-encoded; an emulator may not.
 pub fn parse_document(raw: &str) -> Value {
     serde_json::from_str(raw).unwrap_or_else(|_| {
@@ -237,11 +246,7 @@ impl<'a> Session<'a> {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        match self.call(action, target, f).await {
-            Ok(items) => Ok(Some(items)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        or_missing(self.call(action, target, f).await)
     }
 
     async fn inline_document(
@@ -250,20 +255,14 @@ impl<'a> Session<'a> {
         policy_name: &str,
     ) -> Result<Option<Value>, IamError> {
         let target = format!("role {role} (inline policy {policy_name})");
-        match self
-            .call("GetRolePolicy", &target, || {
-                self.client
-                    .get_role_policy()
-                    .role_name(role)
-                    .policy_name(policy_name)
-                    .send()
-            })
-            .await
-        {
-            Ok(got) => Ok(Some(parse_document(got.policy_document()))),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        let got = self.call("GetRolePolicy", &target, || {
+            self.client
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(policy_name)
+                .send()
+        });
+        Ok(or_missing(got.await)?.map(|got| parse_document(got.policy_document())))
     }
 
     /// One role: GetRole, its listings and the expected inline documents are asked at once (one
@@ -277,16 +276,10 @@ impl<'a> Session<'a> {
         let target = format!("role {name}");
         let target = target.as_str();
         let get = async {
-            match self
-                .call("GetRole", target, || {
-                    self.client.get_role().role_name(name).send()
-                })
-                .await
-            {
-                Ok(got) => Ok(got.role().cloned()),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
+            let got = self.call("GetRole", target, || {
+                self.client.get_role().role_name(name).send()
+            });
+            Ok(or_missing(got.await)?.and_then(|got| got.role().cloned()))
         };
         let attached = self.list("ListAttachedRolePolicies", target, || async {
             self.client
@@ -388,16 +381,10 @@ impl<'a> Session<'a> {
         let target = format!("policy {arn}");
         let target = target.as_str();
         let get = async {
-            match self
-                .call("GetPolicy", target, || {
-                    self.client.get_policy().policy_arn(arn).send()
-                })
-                .await
-            {
-                Ok(got) => Ok(got.policy().cloned()),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
+            let got = self.call("GetPolicy", target, || {
+                self.client.get_policy().policy_arn(arn).send()
+            });
+            Ok(or_missing(got.await)?.and_then(|got| got.policy().cloned()))
         };
         let versions = self.list("ListPolicyVersions", target, || async {
             self.client

@@ -752,35 +752,27 @@ pub fn undo(created: &Created, before: &ActualState, after: &ActualState, owner:
         }
     }
     let mut result = teardown(&torn_down, owner);
+    // Whoever owned it before this request, if this request re-pointed its owner tag.
+    let previous_owner = |was: &BTreeMap<String, String>,
+                          now: Option<&BTreeMap<String, String>>| {
+        let (was, now) = (was.get(OWNER_TAG_KEY)?, now?.get(OWNER_TAG_KEY)?);
+        (was != now).then(|| BTreeMap::from([(OWNER_TAG_KEY.to_string(), was.clone())]))
+    };
     let mut give_back = vec![];
     for (name, role) in &before.roles {
-        let was = role.tags.get(OWNER_TAG_KEY);
-        let now = after
-            .roles
-            .get(name)
-            .and_then(|r| r.tags.get(OWNER_TAG_KEY));
-        if let (Some(was), Some(now)) = (was, now) {
-            if was != now {
-                give_back.push(Op::TagRole {
-                    role: name.clone(),
-                    tags: BTreeMap::from([(OWNER_TAG_KEY.to_string(), was.clone())]),
-                });
-            }
+        if let Some(tags) = previous_owner(&role.tags, after.roles.get(name).map(|r| &r.tags)) {
+            give_back.push(Op::TagRole {
+                role: name.clone(),
+                tags,
+            });
         }
     }
     for (arn, policy) in &before.policies {
-        let was = policy.tags.get(OWNER_TAG_KEY);
-        let now = after
-            .policies
-            .get(arn)
-            .and_then(|p| p.tags.get(OWNER_TAG_KEY));
-        if let (Some(was), Some(now)) = (was, now) {
-            if was != now {
-                give_back.push(Op::TagPolicy {
-                    arn: arn.clone(),
-                    tags: BTreeMap::from([(OWNER_TAG_KEY.to_string(), was.clone())]),
-                });
-            }
+        if let Some(tags) = previous_owner(&policy.tags, after.policies.get(arn).map(|p| &p.tags)) {
+            give_back.push(Op::TagPolicy {
+                arn: arn.clone(),
+                tags,
+            });
         }
     }
     if !give_back.is_empty() {

@@ -13,29 +13,6 @@ const P1: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
 const P2: &str = "arn:aws:iam::444455556666:role/granted-access-handler";
 const OWNER_TAG: &str = "ecs-iam-roles:owner";
 
-/// IAM write actions, for counting what an Update changed.
-fn writes(calls: &[String]) -> Vec<String> {
-    calls
-        .iter()
-        .filter(|a| !a.starts_with("Get") && !a.starts_with("List"))
-        .cloned()
-        .collect()
-}
-
-async fn boundary_policy(iam: &aws_sdk_iam::Client) -> String {
-    iam.create_policy()
-        .policy_name(name("Boundary"))
-        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn every_property_updates_in_place() {
     let iam = iam_client(moto_endpoint()).await;
@@ -175,10 +152,9 @@ async fn update_that_changes_nothing_makes_no_iam_write() {
         .await;
     updated.assert_success();
     assert_eq!(updated.body["Data"], created.body["Data"]);
-    let calls = proxy.calls();
-    assert!(!calls.is_empty());
+    assert!(!proxy.calls().is_empty());
     assert_eq!(
-        writes(&calls),
+        proxy.writes(),
         Vec::<String>::new(),
         "a no-op Update wrote to IAM"
     );
