@@ -84,8 +84,8 @@ pub fn aws_managed_policy_arn(partition: &str, path_and_name: &str) -> String {
     format!("arn:{partition}:iam::aws:policy{path_and_name}")
 }
 
-/// Every AWS managed policy the catalog can attach (used by the SAM template's conditions and
-/// by tests that check nothing else is ever attached).
+/// Every AWS managed policy the catalog can attach: the SAM template lets the function attach
+/// these and no other AWS managed policy (tests/template.rs checks the two agree).
 pub const AWS_MANAGED_POLICIES: [&str; 3] = [
     SSM_MANAGED_INSTANCE_CORE,
     EC2_CONTAINER_SERVICE_FOR_EC2_ROLE,

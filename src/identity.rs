@@ -1,7 +1,7 @@
 //! Names derived from the request: the stack's environment (from the StackId ARN), the
 //! PhysicalResourceId and the generated role and policy names.
 
-use crate::catalog::{Kind, StackEnv};
+use crate::catalog::StackEnv;
 use sha2::{Digest, Sha256};
 
 /// The PhysicalResourceId answered when a request failed before anything could be created (bad
@@ -103,10 +103,6 @@ pub fn generated_name(env: &StackEnv, logical_id: &str, physical_id: &str, label
     let stack_part = truncate(&stack, room / 2).to_string();
     let logical_part = truncate(&logical, room - stack_part.len()).to_string();
     format!("{stack_part}-{logical_part}-{label}-{suffix}")
-}
-
-pub fn role_label(kind: Kind) -> &'static str {
-    kind.name()
 }
 
 #[cfg(test)]

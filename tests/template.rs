@@ -1,0 +1,58 @@
+//! The SAM template's execution role agrees with the catalog: it may attach exactly the AWS
+//! managed policies the catalog uses, and every IAM action the function calls is allowed.
+
+use ecs_iam_roles::catalog::AWS_MANAGED_POLICIES;
+use std::path::Path;
+
+fn template() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml")).unwrap()
+}
+
+#[test]
+fn attachable_aws_managed_policies_are_the_catalogs() {
+    let text = template();
+    let allowed: Vec<&str> = text
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("- !Sub arn:${AWS::Partition}:iam::aws:policy")
+        })
+        .collect();
+    let mut expected: Vec<&str> = AWS_MANAGED_POLICIES.to_vec();
+    expected.sort();
+    let mut found: Vec<&str> = allowed.iter().copied().filter(|p| *p != "/*").collect();
+    found.sort();
+    assert_eq!(found, expected, "template.yaml's iam:PolicyARN list");
+}
+
+#[test]
+fn every_iam_action_the_function_calls_is_allowed() {
+    let text = template();
+    let src =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/iam.rs")).unwrap();
+    let plan =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan.rs")).unwrap();
+    // The reads the adapter makes (`call("X"` / `list("X"`) and the writes of Op::action.
+    let quoted_after = |source: &str, marker: &str| -> Vec<String> {
+        source
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut actions: Vec<String> = vec![];
+    actions.extend(quoted_after(&src, ".call(\""));
+    actions.extend(quoted_after(&src, ".list(\""));
+    actions.extend(quoted_after(&plan, "{ .. } => \""));
+    actions.sort();
+    actions.dedup();
+    actions.retain(|a| !a.is_empty());
+    assert!(actions.len() >= 20, "{actions:?}");
+    for action in actions {
+        assert!(
+            text.contains(&format!("iam:{action}")),
+            "template.yaml does not allow iam:{action}"
+        );
+    }
+}
