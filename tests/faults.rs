@@ -61,7 +61,7 @@ async fn latency_past_the_deadline_is_answered_in_time_and_delete_cleans_up() {
     assert!(answer.reason().contains("timed out"), "{}", answer.reason());
     assert!(answer.put.at < deadline, "answered after the deadline");
     // Let calls already forwarded land, then CloudFormation's Delete removes all of it.
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    tokio::time::sleep(Duration::from_millis(4_000)).await;
     proxy.set_latency(Duration::ZERO);
     conv.timeout = Duration::from_secs(60);
     conv.delete(&answer.physical_id(), props.clone())
@@ -144,7 +144,7 @@ async fn all_five_kinds_take_few_round_trips() {
     // longest chain of calls that do is the number of round trips. The latency is well above
     // the time a debug build takes to sign and send a burst of calls.
     let proxy = FaultProxy::start(moto_endpoint()).await;
-    proxy.set_latency(Duration::from_millis(400));
+    proxy.set_latency(Duration::from_millis(700));
     let conv = Conversation::with(&proxy.endpoint, 0).await;
     let props = all_five();
     let created = conv.create(props.clone()).await;
