@@ -219,7 +219,6 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
                 &session,
                 &r.stack_id,
                 &r.logical_resource_id,
-                &r.request_id,
                 &r.physical_resource_id,
                 &r.resource_properties,
                 &r.old_resource_properties,
@@ -412,7 +411,6 @@ async fn update(
     session: &Session<'_>,
     stack_id: &str,
     logical_id: &str,
-    request_id: &str,
     cur: &str,
     properties: &Value,
     old_properties: &Value,
@@ -427,11 +425,24 @@ async fn update(
         Err(e) => return failed(e.to_string()),
     };
     let in_place = desired::build(&spec, &Owner::new(&env, logical_id, cur));
-    let old = spec::parse(old_properties)
-        .ok()
-        .map(|old| desired::build(&old, &Owner::new(&env, logical_id, cur)));
+    let old_spec = spec::parse(old_properties).ok();
+    let old = old_spec
+        .as_ref()
+        .map(|old| desired::build(old, &Owner::new(&env, logical_id, cur)));
+    // A replacement of this resource to the old properties that never answered (cut off by
+    // the deadline) made its roles under an id CloudFormation never learned; this Update (the
+    // rollback) is the last chance to find them.
+    let stray_id = old_spec
+        .as_ref()
+        .filter(|old| **old != spec)
+        .map(|old| identity::replacement_id(&env, logical_id, cur, &old.fingerprint()));
+    let stray = old_spec
+        .as_ref()
+        .zip(stray_id.as_deref())
+        .map(|(old, id)| desired::build(old, &Owner::new(&env, logical_id, id)));
     let mut states = vec![&in_place];
     states.extend(old.as_ref());
+    states.extend(stray.as_ref());
     let actual = match read(session, &states, false).await {
         Ok(actual) => actual,
         Err(reason) => return failed(reason),
@@ -447,11 +458,21 @@ async fn update(
             adopt: spec.adopt_existing,
             ..Ownership::sole(cur)
         };
-        return match converge(session, &in_place, &actual, &ownership).await {
-            Ok(()) => Answer::success(cur.to_string(), desired::outputs(&spec, &in_place, &env)),
+        if let Err(failure) = converge(session, &in_place, &actual, &ownership).await {
             // In place, CloudFormation's rollback Update puts back the old properties.
-            Err(failure) => failed(failure.reason),
-        };
+            return failed(failure.reason);
+        }
+        if let (Some(stray), Some(stray_id)) = (&stray, &stray_id) {
+            // What it took over was handed back above; what it made alone goes.
+            let plan = plan::teardown(&plan::unwanted(stray, &in_place, &actual), stray_id);
+            if !plan.is_empty() {
+                tracing::info!(plan = %plan, "removing what an unanswered replacement made");
+                if let Err(e) = session.apply(&plan).await {
+                    return failed(format!("removing what an unanswered replacement made: {e}"));
+                }
+            }
+        }
+        return Answer::success(cur.to_string(), desired::outputs(&spec, &in_place, &env));
     }
     tracing::info!(reasons = reasons.join("; "), "replacement");
 
@@ -475,7 +496,7 @@ async fn update(
     let (id, desired, before) = match target {
         Some(target) => target,
         None => {
-            let id = identity::physical_id(&env, stack_id, logical_id, request_id);
+            let id = identity::replacement_id(&env, logical_id, cur, &spec.fingerprint());
             let owner = Owner {
                 replaces: Some(cur),
                 ..Owner::new(&env, logical_id, &id)

@@ -77,6 +77,23 @@ pub fn physical_id(env: &StackEnv, stack_id: &str, logical_id: &str, request_id:
     )
 }
 
+/// The PhysicalResourceId a replacing Update gives the new resource: derived from the resource
+/// it replaces and the properties it asks for (`fingerprint`), so every delivery of that Update,
+/// and the rollback that undoes it, arrive at the same id.
+pub fn replacement_id(
+    env: &StackEnv,
+    logical_id: &str,
+    replaced: &str,
+    fingerprint: &str,
+) -> String {
+    format!(
+        "{}-{}-{}",
+        truncate(&env.stack_name, 80),
+        truncate(logical_id, 80),
+        hex_digest(&["replaces", replaced, fingerprint], 12)
+    )
+}
+
 /// The PhysicalResourceId of a request that failed before any IAM call.
 pub fn failed_marker_id(request_id: &str) -> String {
     format!("{FAILED_MARKER_PREFIX}{}", hex_digest(&[request_id], 16))
@@ -149,6 +166,16 @@ mod tests {
         let id = physical_id(&long, STACK_ID, &"L".repeat(255), "r");
         assert!(id.len() <= 256, "{}", id.len());
         assert!(!is_failed_marker(&id));
+        let replacement = replacement_id(&long, &"L".repeat(255), &id, "spec");
+        assert!(replacement.len() <= 256);
+        assert_eq!(
+            replacement,
+            replacement_id(&long, &"L".repeat(255), &id, "spec")
+        );
+        assert_ne!(
+            replacement,
+            replacement_id(&long, &"L".repeat(255), &id, "other spec")
+        );
         assert!(is_failed_marker(&failed_marker_id("r")));
     }
 

@@ -712,6 +712,35 @@ pub fn replaced_by(state: &DesiredState, actual: &ActualState, cur: &str) -> Opt
         })
 }
 
+/// What of `state` exists in `actual` and `wanted` does not name: a role or policy of another
+/// resource's that this request may remove.
+pub fn unwanted(state: &DesiredState, wanted: &DesiredState, actual: &ActualState) -> ActualState {
+    ActualState {
+        roles: state
+            .roles
+            .iter()
+            .filter(|r| !wanted.roles.iter().any(|w| w.name == r.name))
+            .filter_map(|r| {
+                actual
+                    .roles
+                    .get(&r.name)
+                    .map(|a| (r.name.clone(), a.clone()))
+            })
+            .collect(),
+        policies: state
+            .policies
+            .iter()
+            .filter(|p| !wanted.policies.iter().any(|w| w.arn == p.arn))
+            .filter_map(|p| {
+                actual
+                    .policies
+                    .get(&p.arn)
+                    .map(|a| (p.arn.clone(), a.clone()))
+            })
+            .collect(),
+    }
+}
+
 /// Whether `owner` still owns any of the roles and policies of `state`.
 pub fn owns_any(state: &DesiredState, actual: &ActualState, owner: &str) -> bool {
     let owned = |tags: &BTreeMap<String, String>| {

@@ -57,6 +57,14 @@ pub struct Spec {
     pub roles: BTreeMap<Kind, RoleSpec>,
 }
 
+impl Spec {
+    /// A stable text for these properties (same properties, same text), whatever order or
+    /// scalar form (`"true"`, `true`) they arrived in.
+    pub fn fingerprint(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
 /// The validated properties of one role kind; which fields are set depends on the kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleSpec {

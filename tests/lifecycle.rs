@@ -6,6 +6,7 @@ mod support;
 
 use serde_json::json;
 use std::collections::HashMap;
+use std::time::Duration;
 use support::proxy::FaultProxy;
 use support::*;
 
@@ -487,4 +488,52 @@ async fn duplicate_update_and_delete_deliveries() {
     );
     conv.delete(&first.physical_id(), p2).await.assert_success();
     assert!(role_state(&iam, &b).await.is_none());
+}
+
+#[tokio::test]
+async fn replacement_cut_off_by_the_deadline_is_cleaned_up_by_the_rollback() {
+    let iam = iam_client(moto_endpoint()).await;
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    let mut conv = Conversation::with(&proxy.endpoint, 0).await;
+    let (a, b, kept) = (name("a"), name("b"), name("kept"));
+    let p1 =
+        json!({"Roles": {"TaskExecution": {"RoleName": a}, "EcsAnywhere": {"RoleName": kept}}});
+    let p2 =
+        json!({"Roles": {"TaskExecution": {"RoleName": b}, "EcsAnywhere": {"RoleName": kept}}});
+    let created = conv.create(p1.clone()).await;
+    created.assert_success();
+    let id1 = created.physical_id();
+
+    // The replacing Update reads, creates role b and hands over the kept role; its attachment
+    // hangs and the deadline cuts it off.
+    proxy.slow_down("AttachRolePolicy", Duration::from_secs(3));
+    conv.timeout = Duration::from_secs(4);
+    let cut_off = conv.update(&id1, p2.clone(), p1.clone()).await;
+    assert_eq!(cut_off.status(), "FAILED", "{}", cut_off.body);
+    assert!(
+        cut_off.reason().starts_with("timed out"),
+        "{}",
+        cut_off.reason()
+    );
+    assert_eq!(
+        cut_off.physical_id(),
+        id1,
+        "CloudFormation keeps the old id"
+    );
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    proxy.set_latency(Duration::ZERO);
+    conv.timeout = Duration::from_secs(60);
+
+    // UPDATE_ROLLBACK: the old properties to the old id, the failed ones as old.
+    let rolled_back = conv.update(&id1, p1.clone(), p2.clone()).await;
+    rolled_back.assert_success();
+    assert_eq!(rolled_back.physical_id(), id1);
+    assert!(
+        role_state(&iam, &b).await.is_none(),
+        "what the cut-off replacement made is gone"
+    );
+    assert_iam_matches(&iam, &conv, &created, &p1).await;
+
+    conv.delete(&id1, p1.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id1, &p1).await;
 }

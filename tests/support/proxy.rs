@@ -18,6 +18,8 @@ pub struct Faults {
     /// Action → (HTTP status, IAM error code, message, how many more calls fail; None: all).
     pub fail: HashMap<String, (u16, String, String, Option<usize>)>,
     pub latency: Duration,
+    /// Extra latency for chosen actions.
+    pub slow: HashMap<String, Duration>,
     /// Fraction of calls (0.0–1.0) answered with Throttling.
     pub throttle: f64,
 }
@@ -90,7 +92,8 @@ impl Inner {
                     Some((*status, code.clone(), message.clone()))
                 }
             };
-            (f.latency, fail, f.throttle)
+            let latency = f.latency + f.slow.get(action).copied().unwrap_or_default();
+            (latency, fail, f.throttle)
         };
         tokio::time::sleep(latency).await;
         if let Some((status, code, message)) = fail {
@@ -184,6 +187,15 @@ impl FaultProxy {
 
     pub fn set_latency(&self, latency: Duration) {
         self.faults.lock().unwrap().latency = latency;
+    }
+
+    /// Add `latency` to every call of `action` (Duration::ZERO to stop).
+    pub fn slow_down(&self, action: &str, latency: Duration) {
+        self.faults
+            .lock()
+            .unwrap()
+            .slow
+            .insert(action.into(), latency);
     }
 
     pub fn set_throttle(&self, fraction: f64) {
