@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-moto_port=${MOTO_PORT:-5123}
-invoke_port=${INVOKE_PORT:-9123}
+free_port() { .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+moto_port=${MOTO_PORT:-$(free_port)}
+invoke_port=${INVOKE_PORT:-$(free_port)}
 log_dir=target/demo
 mkdir -p "$log_dir"
 
