@@ -275,6 +275,12 @@ async fn response_url_failing_twice_is_retried() {
     let put = &answer.put.request;
     assert_eq!(put.method, "PUT");
     assert_eq!(put.header("content-type"), Some(""), "{:?}", put.headers);
+    let lengths = put
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .count();
+    assert_eq!(lengths, 1, "one Content-Length: {:?}", put.headers);
     assert_eq!(
         put.header("content-length"),
         Some(put.body.len().to_string().as_str())
