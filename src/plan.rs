@@ -480,12 +480,15 @@ pub fn converge(
         let adopted = AdoptionRecord::from_tags(&found.tags).filter(|_| accepted);
         let adopting = adopted.is_some() || !accepted;
         let mut record = adopted.clone().unwrap_or_default();
+        // A role adopted now gets its ownership tag first: the function's own permissions
+        // allow changing a role only once it carries that tag.
+        let changes = if accepted { &mut create } else { &mut update };
 
         if !same_policy(&found.trust, &role.trust) {
             if adopting && record.trust.is_none() {
                 record.trust = Some(found.trust.clone());
             }
-            create.push(Op::UpdateTrust {
+            changes.push(Op::UpdateTrust {
                 role: name.clone(),
                 trust: role.trust.clone(),
             });
@@ -495,12 +498,12 @@ pub fn converge(
                 if adopting && record.boundary.is_none() {
                     record.boundary = Some(have.clone());
                 }
-                create.push(Op::PutBoundary {
+                changes.push(Op::PutBoundary {
                     role: name.clone(),
                     arn: want.clone(),
                 })
             }
-            (None, Some(_)) if !adopting => create.push(Op::DeleteBoundary { role: name.clone() }),
+            (None, Some(_)) if !adopting => changes.push(Op::DeleteBoundary { role: name.clone() }),
             _ => {}
         }
         for arn in role
@@ -1269,6 +1272,16 @@ mod tests {
             .unwrap();
         assert_eq!(tags[OWNER_TAG_KEY], OWNER);
         let record = AdoptionRecord::from_tags(&tags).expect("adoption recorded");
+        let phase_of = |action: &str| {
+            plan.phases
+                .iter()
+                .position(|p| p.iter().any(|op| op.action() == action))
+                .unwrap()
+        };
+        assert!(
+            phase_of("TagRole") < phase_of("UpdateAssumeRolePolicy"),
+            "owner tag first: {plan}"
+        );
         assert_eq!(
             record.attached,
             vec![
