@@ -72,7 +72,7 @@ pub async fn handle_with<W, Fut>(
 ) -> Result<Value, lambda_runtime::Error>
 where
     W: FnOnce(Arc<Deps>, Value, Instant) -> Fut,
-    Fut: std::future::Future<Output = (Answer, usize, usize)> + Send + 'static,
+    Fut: std::future::Future<Output = (Answer, Calls)> + Send + 'static,
 {
     let started = Instant::now();
     let deadline = deadline_instant(event.context.deadline);
@@ -96,7 +96,7 @@ where
         // The IAM call counts are known when the work finished by itself.
         let (answer, counts) = tokio::select! {
             joined = work => match joined {
-                Ok((answer, calls, writes)) => (answer, Some((calls, writes))),
+                Ok((answer, calls)) => (answer, Some(calls)),
                 Err(e) => {
                     let reason = match e.try_into_panic() {
                         Ok(panic) => format!("internal error: the handler panicked: {}", panic_message(&panic)),
@@ -129,8 +129,9 @@ where
             status = if answer.success { "SUCCESS" } else { "FAILED" },
             reason = answer.reason.as_deref().unwrap_or(""),
             physical_resource_id = %answer.physical_resource_id,
-            iam_calls = counts.map(|(calls, _)| calls),
-            iam_writes = counts.map(|(_, writes)| writes),
+            iam_calls = counts.as_ref().map(|c| c.total),
+            iam_writes = counts.as_ref().map(|c| c.writes),
+            iam_calls_by_action = counts.as_ref().map(|c| c.by_action.as_str()),
             duration_ms = started.elapsed().as_millis() as u64,
             response_url = sent.as_ref().map(|(u, _)| u.as_str()).unwrap_or("(none: answered by return value)"),
             "answered"
@@ -177,7 +178,16 @@ fn fallback_physical_id(fields: &EventFields) -> String {
 }
 
 /// Handle one parsed event: the answer and the IAM call/write counts.
-pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, usize, usize) {
+/// What one event's work did to IAM, for the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Calls {
+    pub total: usize,
+    pub writes: usize,
+    /// `Action×count`, alphabetical.
+    pub by_action: String,
+}
+
+pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, Calls) {
     let fields = EventFields::read(raw);
     let request = match protocol::parse_request(raw) {
         Ok(request) => request,
@@ -193,7 +203,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
             } else {
                 Answer::failed(id, reason)
             };
-            return (answer, 0, 0);
+            return (answer, Calls::default());
         }
     };
     let session = Session::new(&deps.iam, budget_end);
@@ -242,7 +252,12 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
             "unsupported RequestType",
         ),
     };
-    (answer, session.calls(), session.writes())
+    let calls = Calls {
+        total: session.calls(),
+        writes: session.writes(),
+        by_action: session.calls_by_action(),
+    };
+    (answer, calls)
 }
 
 /// The role names (with their inline policy names) and policy ARNs of some desired states,
@@ -642,11 +657,10 @@ mod tests {
         let deps = deps();
         let mut raw = event("http://127.0.0.1:1/x", 30).payload;
         raw["ResourceProperties"]["AdoptExisting"] = json!("true");
-        let (answer, calls, _) =
-            process(&deps, &raw, Instant::now() + Duration::from_secs(30)).await;
+        let (answer, calls) = process(&deps, &raw, Instant::now() + Duration::from_secs(30)).await;
         assert!(!answer.success);
         assert!(answer.reason.unwrap().contains("AllowAdoption"));
-        assert_eq!(calls, 0, "refused before any IAM call");
+        assert_eq!(calls.total, 0, "refused before any IAM call");
     }
 
     fn event(url: &str, seconds: u64) -> LambdaEvent<Value> {

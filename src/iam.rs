@@ -147,6 +147,8 @@ pub struct Session<'a> {
     in_flight: tokio::sync::Semaphore,
     calls: AtomicUsize,
     writes: AtomicUsize,
+    /// Calls per IAM action, for the log.
+    by_action: std::sync::Mutex<BTreeMap<&'static str, usize>>,
 }
 
 impl<'a> Session<'a> {
@@ -157,6 +159,7 @@ impl<'a> Session<'a> {
             in_flight: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
             calls: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
+            by_action: Default::default(),
         }
     }
 
@@ -166,6 +169,13 @@ impl<'a> Session<'a> {
 
     pub fn writes(&self) -> usize {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// The IAM calls made, as `Action×count` in alphabetical order.
+    pub fn calls_by_action(&self) -> String {
+        let by_action = self.by_action.lock().expect("not poisoned");
+        let parts: Vec<String> = by_action.iter().map(|(a, n)| format!("{a}×{n}")).collect();
+        parts.join(" ")
     }
 
     /// One IAM call with the retry policy: transient errors are retried with jittered,
@@ -185,6 +195,12 @@ impl<'a> Session<'a> {
         let mut attempt = 0u32;
         loop {
             self.calls.fetch_add(1, Ordering::Relaxed);
+            *self
+                .by_action
+                .lock()
+                .expect("not poisoned")
+                .entry(action)
+                .or_default() += 1;
             let permit = self.in_flight.acquire().await.expect("never closed");
             let outcome = f().await;
             drop(permit);

@@ -111,6 +111,12 @@ async fn task_execution_create_update_delete() {
         assert!(line["iam_calls"].as_u64().unwrap() > 0, "{line}");
     }
     assert_eq!(answered[0]["span"]["RequestType"], "Create");
+    // The Create's IAM calls, by action: one role made, one policy attached, nothing read.
+    assert_eq!(
+        answered[0]["iam_calls_by_action"], "AttachRolePolicy×1 CreateRole×1",
+        "{}",
+        answered[0]
+    );
 }
 
 #[tokio::test]
