@@ -250,13 +250,17 @@ pub fn cluster_access_policy() -> Value {
     policy(vec![allow(&CLUSTER_ACCESS_ACTIONS, json!("*"))])
 }
 
-/// The role kinds' short labels used in generated names.
-pub fn policy_label(kind: Kind) -> &'static str {
+/// The customer-managed policy a kind gets, if any: the label its generated name carries and
+/// its document. EcsAnywhere has one only under `LeastPrivilege`, in place of
+/// AmazonEC2ContainerServiceforEC2Role.
+pub fn customer_policy(kind: Kind, least_privilege: bool) -> Option<(&'static str, Value)> {
     match kind {
-        Kind::EcsAnywhere => "EcsAnywhereAgent",
-        Kind::SsoManagement => "SsoManagement",
-        Kind::ClusterAccess => "ClusterAccess",
-        Kind::TaskExecution | Kind::Task => "Policy",
+        Kind::EcsAnywhere if least_privilege => {
+            Some(("EcsAnywhereAgent", ecs_anywhere_agent_policy()))
+        }
+        Kind::SsoManagement => Some(("SsoManagement", sso_management_policy())),
+        Kind::ClusterAccess => Some(("ClusterAccess", cluster_access_policy())),
+        Kind::EcsAnywhere | Kind::TaskExecution | Kind::Task => None,
     }
 }
 

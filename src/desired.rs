@@ -73,34 +73,6 @@ pub fn policy_arn(env: &StackEnv, path: &str, name: &str) -> String {
     )
 }
 
-/// The role name a kind gets under this spec and owner.
-pub fn role_name(spec: &Spec, kind: Kind, owner: &Owner) -> Option<String> {
-    let role = spec.roles.get(&kind)?;
-    Some(role.role_name.clone().unwrap_or_else(|| {
-        generated_name(owner.env, owner.logical_id, owner.physical_id, kind.name())
-    }))
-}
-
-/// The customer-managed policy a kind gets, if any.
-pub fn policy_name(spec: &Spec, kind: Kind, owner: &Owner) -> Option<String> {
-    let role = spec.roles.get(&kind)?;
-    let has_policy = match kind {
-        Kind::EcsAnywhere => role.least_privilege,
-        Kind::SsoManagement | Kind::ClusterAccess => true,
-        Kind::TaskExecution | Kind::Task => false,
-    };
-    has_policy.then(|| {
-        role.policy_name.clone().unwrap_or_else(|| {
-            generated_name(
-                owner.env,
-                owner.logical_id,
-                owner.physical_id,
-                catalog::policy_label(kind),
-            )
-        })
-    })
-}
-
 pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
     let env = owner.env;
     let mut tags = spec.tags.clone();
@@ -111,25 +83,26 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
     let managed =
         |path_and_name: &str| catalog::aws_managed_policy_arn(&env.partition, path_and_name);
 
+    let generated = |label: &str| generated_name(env, owner.logical_id, owner.physical_id, label);
+
     let mut state = DesiredState::default();
     for (&kind, role) in &spec.roles {
-        let name = role_name(spec, kind, owner).expect("kind is in spec");
-        let policy = policy_name(spec, kind, owner).map(|policy_name| {
-            let document = match kind {
-                Kind::EcsAnywhere => catalog::ecs_anywhere_agent_policy(),
-                Kind::SsoManagement => catalog::sso_management_policy(),
-                Kind::ClusterAccess => catalog::cluster_access_policy(),
-                Kind::TaskExecution | Kind::Task => unreachable!("no customer-managed policy"),
-            };
-            DesiredPolicy {
-                kind,
-                arn: policy_arn(env, &spec.path, &policy_name),
-                name: policy_name,
-                path: spec.path.clone(),
-                document,
-                tags: tags.clone(),
-            }
-        });
+        let name = role
+            .role_name
+            .clone()
+            .unwrap_or_else(|| generated(kind.name()));
+        let policy =
+            catalog::customer_policy(kind, role.least_privilege).map(|(label, document)| {
+                let policy_name = role.policy_name.clone().unwrap_or_else(|| generated(label));
+                DesiredPolicy {
+                    kind,
+                    arn: policy_arn(env, &spec.path, &policy_name),
+                    name: policy_name,
+                    path: spec.path.clone(),
+                    document,
+                    tags: tags.clone(),
+                }
+            });
 
         let mut managed_policy_arns = BTreeSet::new();
         let mut inline_policies = BTreeMap::new();

@@ -6,7 +6,7 @@ use crate::iam::{ApplyError, Session};
 use crate::identity::{self, failed_marker_id, is_failed_marker, stack_env};
 use crate::plan::{self, ActualState, Created, Ownership};
 use crate::protocol::{self, Answer, EventFields};
-use crate::spec;
+use crate::spec::{self, Spec};
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Request;
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -29,8 +29,14 @@ pub const ALLOW_ADOPTION_ENV: &str = "ECS_IAM_ROLES_ALLOW_ADOPTION";
 
 const ADOPTION_OFF: &str = "AdoptExisting: adoption is turned off for this function (deployed with AllowAdoption=false); remove AdoptExisting or redeploy the function with AllowAdoption=true";
 
-fn asks_for_adoption(properties: &Value) -> bool {
-    spec::parse(properties).is_ok_and(|spec| spec.adopt_existing)
+/// The properties of a Create or Update, checked, and refused if they ask for an adoption
+/// this function may not make. Nothing here calls IAM.
+fn checked_spec(properties: &Value, allow_adoption: bool) -> Result<Spec, String> {
+    let spec = spec::parse(properties).map_err(|e| e.to_string())?;
+    if spec.adopt_existing && !allow_adoption {
+        return Err(ADOPTION_OFF.to_string());
+    }
+    Ok(spec)
 }
 
 /// Time kept back from the Lambda deadline to send the answer.
@@ -177,7 +183,6 @@ fn fallback_physical_id(fields: &EventFields) -> String {
     }
 }
 
-/// Handle one parsed event: the answer and the IAM call/write counts.
 /// What one event's work did to IAM, for the log.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Calls {
@@ -187,6 +192,7 @@ pub struct Calls {
     pub by_action: String,
 }
 
+/// Handle one event: its answer, and what it did to IAM.
 pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, Calls) {
     let fields = EventFields::read(raw);
     let request = match protocol::parse_request(raw) {
@@ -208,19 +214,13 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     };
     let session = Session::new(&deps.iam, budget_end);
     let answer = match request {
-        Request::Create(r) if !deps.allow_adoption && asks_for_adoption(&r.resource_properties) => {
-            Answer::failed(failed_marker_id(&r.request_id), ADOPTION_OFF)
-        }
-        Request::Update(r) if !deps.allow_adoption && asks_for_adoption(&r.resource_properties) => {
-            Answer::failed(r.physical_resource_id.clone(), ADOPTION_OFF)
-        }
         Request::Create(r) => {
             create(
                 &session,
                 &r.stack_id,
                 &r.logical_resource_id,
                 &r.request_id,
-                &r.resource_properties,
+                checked_spec(&r.resource_properties, deps.allow_adoption),
             )
             .await
         }
@@ -230,7 +230,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
                 &r.stack_id,
                 &r.logical_resource_id,
                 &r.physical_resource_id,
-                &r.resource_properties,
+                checked_spec(&r.resource_properties, deps.allow_adoption),
                 &r.old_resource_properties,
             )
             .await
@@ -359,16 +359,16 @@ async fn create(
     stack_id: &str,
     logical_id: &str,
     request_id: &str,
-    properties: &Value,
+    spec: Result<Spec, String>,
 ) -> Answer {
     let marker = || failed_marker_id(request_id);
     let env = match stack_env(stack_id) {
         Ok(env) => env,
         Err(reason) => return Answer::failed(marker(), reason),
     };
-    let spec = match spec::parse(properties) {
+    let spec = match spec {
         Ok(spec) => spec,
-        Err(e) => return Answer::failed(marker(), e.to_string()),
+        Err(reason) => return Answer::failed(marker(), reason),
     };
     // The same for every delivery of this request: a retry finds its own earlier work.
     let id = identity::physical_id(&env, stack_id, logical_id, request_id);
@@ -427,7 +427,7 @@ async fn update(
     stack_id: &str,
     logical_id: &str,
     cur: &str,
-    properties: &Value,
+    spec: Result<Spec, String>,
     old_properties: &Value,
 ) -> Answer {
     let failed = |reason: String| Answer::failed(cur.to_string(), reason);
@@ -435,9 +435,9 @@ async fn update(
         Ok(env) => env,
         Err(reason) => return failed(reason),
     };
-    let spec = match spec::parse(properties) {
+    let spec = match spec {
         Ok(spec) => spec,
-        Err(e) => return failed(e.to_string()),
+        Err(reason) => return failed(reason),
     };
     let in_place = desired::build(&spec, &Owner::new(&env, logical_id, cur));
     let old_spec = spec::parse(old_properties).ok();

@@ -61,7 +61,7 @@ impl std::fmt::Display for ApplyError {
     }
 }
 
-/// Whether a failed call if tried again shortly. The SDK already retries
+/// Whether a failed call may succeed if tried again shortly. The SDK already retries
 /// throttling and 5xx a few times; these are IAM's eventual-consistency cases on top.
 fn is_transient(action: &str, code: &str, message: &str) -> bool {
     match code {
@@ -145,7 +145,6 @@ pub struct Session<'a> {
     client: &'a Client,
     deadline: Instant,
     in_flight: tokio::sync::Semaphore,
-    calls: AtomicUsize,
     writes: AtomicUsize,
     /// Calls per IAM action, for the log.
     by_action: std::sync::Mutex<BTreeMap<&'static str, usize>>,
@@ -157,14 +156,13 @@ impl<'a> Session<'a> {
             client,
             deadline,
             in_flight: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
-            calls: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
             by_action: Default::default(),
         }
     }
 
     pub fn calls(&self) -> usize {
-        self.calls.load(Ordering::Relaxed)
+        self.by_action.lock().expect("not poisoned").values().sum()
     }
 
     pub fn writes(&self) -> usize {
@@ -194,7 +192,6 @@ impl<'a> Session<'a> {
     {
         let mut attempt = 0u32;
         loop {
-            self.calls.fetch_add(1, Ordering::Relaxed);
             *self
                 .by_action
                 .lock()
@@ -417,24 +414,22 @@ impl<'a> Session<'a> {
         };
         let document = match policy.default_version_id() {
             Some(default_version) if !for_delete => {
-                match self
-                    .call("GetPolicyVersion", target, || {
-                        self.client
-                            .get_policy_version()
-                            .policy_arn(arn)
-                            .version_id(default_version)
-                            .send()
-                    })
-                    .await
-                {
-                    Ok(got) => parse_document(
-                        got.policy_version()
-                            .and_then(|v| v.document())
-                            .unwrap_or("{}"),
-                    ),
-                    Err(e) if e.is_not_found() => return Ok(None),
-                    Err(e) => return Err(e),
-                }
+                let got = self.call("GetPolicyVersion", target, || {
+                    self.client
+                        .get_policy_version()
+                        .policy_arn(arn)
+                        .version_id(default_version)
+                        .send()
+                });
+                // Gone between the reads: the policy does not exist.
+                let Some(got) = or_missing(got.await)? else {
+                    return Ok(None);
+                };
+                parse_document(
+                    got.policy_version()
+                        .and_then(|v| v.document())
+                        .unwrap_or("{}"),
+                )
             }
             _ => Value::Null,
         };

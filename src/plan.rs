@@ -232,11 +232,6 @@ impl Plan {
     pub fn ops(&self) -> impl Iterator<Item = &Op> {
         self.phases.iter().flatten()
     }
-
-    /// The roles and policies this plan creates.
-    pub fn created(&self) -> Created {
-        Created::from_ops(self.ops())
-    }
 }
 
 impl fmt::Display for Plan {
@@ -946,7 +941,7 @@ mod tests {
         assert_eq!(plan.phases[0].len(), 5 + 3);
         // 2 (EcsAnywhere) + 1 + 1 inline + 1 + 1 = 6 attachments/puts.
         assert_eq!(plan.phases[1].len(), 6, "{plan}");
-        let created = plan.created();
+        let created = Created::from_ops(plan.ops());
         assert_eq!((created.roles.len(), created.policies.len()), (5, 3));
     }
 
@@ -1215,7 +1210,7 @@ mod tests {
             },
         )
         .unwrap();
-        let undo_plan = undo(&plan.created(), &before, &after, OWNER);
+        let undo_plan = undo(&Created::from_ops(plan.ops()), &before, &after, OWNER);
         let ops: Vec<String> = undo_plan.ops().map(|op| op.to_string()).collect();
         assert!(ops.contains(&"TagRole role kept".to_string()), "{ops:?}");
         assert!(ops.contains(&"DeleteRole role new".to_string()), "{ops:?}");
