@@ -1,9 +1,12 @@
 //! One event in, exactly one answer out: the lifecycle (Create, Update, Delete) on top of spec,
 //! desired, plan and iam, and the guards around it (deadline watchdog, panics).
 
+use crate::account::Caller;
+use crate::catalog::StackEnv;
 use crate::desired::{self, DesiredState, Owner};
 use crate::iam::{ApplyError, Session};
 use crate::identity::{self, failed_marker_id, is_failed_marker, stack_env};
+use crate::operator::Operator;
 use crate::plan::{self, ActualState, Created, Ownership};
 use crate::protocol::{self, Answer, EventFields};
 use crate::spec::{self, Spec};
@@ -19,24 +22,56 @@ use tracing::Instrument;
 pub struct Deps {
     pub iam: aws_sdk_iam::Client,
     pub http: reqwest::Client,
-    /// Whether stacks may set `AdoptExisting: true` (the template's AllowAdoption): adoption
-    /// lets a stack take over any untagged role, so an operator can turn it off.
-    pub allow_adoption: bool,
+    /// The operator's settings (an invalid one fails every request with its reason).
+    pub operator: Result<Operator, String>,
+    /// The account and partition the function manages IAM in.
+    pub caller: Caller,
 }
 
-/// The environment variable that carries `Deps::allow_adoption` (default: allowed).
-pub const ALLOW_ADOPTION_ENV: &str = "ECS_IAM_ROLES_ALLOW_ADOPTION";
+/// What the lifecycle of one request works with.
+struct Lifecycle<'a> {
+    session: Session<'a>,
+    operator: &'a Operator,
+    caller: &'a Caller,
+}
 
-const ADOPTION_OFF: &str = "AdoptExisting: adoption is turned off for this function (deployed with AllowAdoption=false); remove AdoptExisting or redeploy the function with AllowAdoption=true";
-
-/// The properties of a Create or Update, checked, and refused if they ask for an adoption
-/// this function may not make. Nothing here calls IAM.
-fn checked_spec(properties: &Value, allow_adoption: bool) -> Result<Spec, String> {
-    let spec = spec::parse(properties).map_err(|e| e.to_string())?;
-    if spec.adopt_existing && !allow_adoption {
-        return Err(ADOPTION_OFF.to_string());
+impl Lifecycle<'_> {
+    fn context<'e>(&'e self, env: &'e StackEnv) -> spec::Context<'e> {
+        spec::Context {
+            partition: Some(&env.partition),
+            default_path: &self.operator.managed_path,
+        }
     }
-    Ok(spec)
+
+    /// The properties of a Create or Update, checked, also against the operator's rules.
+    /// Nothing here calls IAM.
+    fn checked_spec(&self, properties: &Value, env: &StackEnv) -> Result<Spec, String> {
+        let spec = spec::parse_in(properties, self.context(env)).map_err(|e| e.to_string())?;
+        self.operator.check(&spec).map_err(|e| e.to_string())?;
+        Ok(spec)
+    }
+
+    /// Properties that were accepted once (old properties, a Delete's): parsed to find names,
+    /// without the operator's rules, which may have changed since.
+    fn known_spec(&self, properties: &Value, env: &StackEnv) -> Option<Spec> {
+        let context = spec::Context {
+            partition: None,
+            ..self.context(env)
+        };
+        spec::parse_in(properties, context).ok()
+    }
+
+    /// The stack must live where the function manages IAM: checked before the first IAM call.
+    async fn check_home(&self, env: &StackEnv) -> Result<(), String> {
+        let home = tokio::time::timeout_at(self.session.deadline(), self.caller.home())
+            .await
+            .map_err(|_| "timed out asking STS for the function's own account".to_string())??;
+        home.check(env)
+    }
+
+    fn boundary_required(&self) -> bool {
+        self.operator.required_boundary.is_some()
+    }
 }
 
 /// Time kept back from the Lambda deadline to send the answer.
@@ -212,32 +247,46 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
             return (answer, Calls::default());
         }
     };
-    let session = Session::new(&deps.iam, budget_end);
+    let operator = match &deps.operator {
+        Ok(operator) => operator,
+        Err(reason) => {
+            let id = fields
+                .physical_resource_id
+                .clone()
+                .unwrap_or_else(|| failed_marker_id(&fields.request_id));
+            return (Answer::failed(id, reason.clone()), Calls::default());
+        }
+    };
+    let cx = Lifecycle {
+        session: Session::new(&deps.iam, budget_end),
+        operator,
+        caller: &deps.caller,
+    };
     let answer = match request {
         Request::Create(r) => {
             create(
-                &session,
+                &cx,
                 &r.stack_id,
                 &r.logical_resource_id,
                 &r.request_id,
-                checked_spec(&r.resource_properties, deps.allow_adoption),
+                &r.resource_properties,
             )
             .await
         }
         Request::Update(r) => {
             update(
-                &session,
+                &cx,
                 &r.stack_id,
                 &r.logical_resource_id,
                 &r.physical_resource_id,
-                checked_spec(&r.resource_properties, deps.allow_adoption),
+                &r.resource_properties,
                 &r.old_resource_properties,
             )
             .await
         }
         Request::Delete(r) => {
             delete(
-                &session,
+                &cx,
                 &r.stack_id,
                 &r.logical_resource_id,
                 &r.physical_resource_id,
@@ -253,9 +302,9 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
         ),
     };
     let calls = Calls {
-        total: session.calls(),
-        writes: session.writes(),
-        by_action: session.calls_by_action(),
+        total: cx.session.calls(),
+        writes: cx.session.writes(),
+        by_action: cx.session.calls_by_action(),
     };
     (answer, calls)
 }
@@ -330,7 +379,7 @@ async fn converge(
 
 /// Take back what a failed request did to `desired`'s roles and policies (see `plan::undo`).
 async fn undo(
-    session: &Session<'_>,
+    cx: &Lifecycle<'_>,
     failure: Failure,
     desired: &DesiredState,
     before: &ActualState,
@@ -340,10 +389,10 @@ async fn undo(
         return format!("{}; nothing was changed", failure.reason);
     };
     let cleanup = async {
-        let after = read(session, &[desired], true).await?;
-        let plan = plan::undo(&created, before, &after, owner);
+        let after = read(&cx.session, &[desired], true).await?;
+        let plan = plan::undo(&created, before, &after, owner, cx.boundary_required());
         tracing::info!(plan = %plan, "undo plan");
-        session.apply(&plan).await.map_err(|e| e.to_string())
+        cx.session.apply(&plan).await.map_err(|e| e.to_string())
     };
     match cleanup.await {
         Ok(()) => format!("{}; what this request changed was taken back", failure.reason),
@@ -355,21 +404,25 @@ async fn undo(
 }
 
 async fn create(
-    session: &Session<'_>,
+    cx: &Lifecycle<'_>,
     stack_id: &str,
     logical_id: &str,
     request_id: &str,
-    spec: Result<Spec, String>,
+    properties: &Value,
 ) -> Answer {
     let marker = || failed_marker_id(request_id);
     let env = match stack_env(stack_id) {
         Ok(env) => env,
         Err(reason) => return Answer::failed(marker(), reason),
     };
-    let spec = match spec {
+    let spec = match cx.checked_spec(properties, &env) {
         Ok(spec) => spec,
         Err(reason) => return Answer::failed(marker(), reason),
     };
+    if let Err(reason) = cx.check_home(&env).await {
+        return Answer::failed(marker(), reason);
+    }
+    let session = &cx.session;
     // The same for every delivery of this request: a retry finds its own earlier work.
     let id = identity::physical_id(&env, stack_id, logical_id, request_id);
     let desired = desired::build(&spec, &Owner::new(&env, logical_id, &id));
@@ -388,7 +441,7 @@ async fn create(
         Ok(()) => return success(),
         Err(e) if e.only_already_exists() => Created::from_ops(&e.completed),
         Err(e) => {
-            let reason = undo(session, Failure::applying(e), &desired, &nothing, &id).await;
+            let reason = undo(cx, Failure::applying(e), &desired, &nothing, &id).await;
             return Answer::failed(id, reason);
         }
     };
@@ -399,10 +452,7 @@ async fn create(
                 reason,
                 changed: Some(made),
             };
-            return Answer::failed(
-                id.clone(),
-                undo(session, failure, &desired, &nothing, &id).await,
-            );
+            return Answer::failed(id.clone(), undo(cx, failure, &desired, &nothing, &id).await);
         }
     };
     match converge(session, &desired, &before, &ownership).await {
@@ -415,19 +465,27 @@ async fn create(
                 changed.extend(failure.changed.take().unwrap_or_default());
                 failure.changed = Some(changed);
             }
-            let reason = undo(session, failure, &desired, &before, &id).await;
+            let reason = undo(cx, failure, &desired, &before, &id).await;
             Answer::failed(id, reason)
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Why an Update or Delete carrying `physical_id` must not touch IAM for this stack, if so.
+fn foreign_id(physical_id: &str, stack_id: &str, logical_id: &str) -> Option<String> {
+    (!identity::belongs_to(physical_id, stack_id, logical_id)).then(|| {
+        format!(
+            "PhysicalResourceId {physical_id:?} was not made for logical resource {logical_id:?} of stack {stack_id}; nothing was changed"
+        )
+    })
+}
+
 async fn update(
-    session: &Session<'_>,
+    cx: &Lifecycle<'_>,
     stack_id: &str,
     logical_id: &str,
     cur: &str,
-    spec: Result<Spec, String>,
+    properties: &Value,
     old_properties: &Value,
 ) -> Answer {
     let failed = |reason: String| Answer::failed(cur.to_string(), reason);
@@ -435,12 +493,19 @@ async fn update(
         Ok(env) => env,
         Err(reason) => return failed(reason),
     };
-    let spec = match spec {
+    let spec = match cx.checked_spec(properties, &env) {
         Ok(spec) => spec,
         Err(reason) => return failed(reason),
     };
+    if let Some(reason) = foreign_id(cur, stack_id, logical_id) {
+        return failed(reason);
+    }
+    if let Err(reason) = cx.check_home(&env).await {
+        return failed(reason);
+    }
+    let session = &cx.session;
     let in_place = desired::build(&spec, &Owner::new(&env, logical_id, cur));
-    let old_spec = spec::parse(old_properties).ok();
+    let old_spec = cx.known_spec(old_properties, &env);
     let old = old_spec
         .as_ref()
         .map(|old| desired::build(old, &Owner::new(&env, logical_id, cur)));
@@ -450,7 +515,7 @@ async fn update(
     let stray_id = old_spec
         .as_ref()
         .filter(|old| **old != spec)
-        .map(|old| identity::replacement_id(&env, logical_id, cur, &old.fingerprint()));
+        .map(|old| identity::replacement_id(&env, stack_id, logical_id, cur, &old.fingerprint()));
     let stray = old_spec
         .as_ref()
         .zip(stray_id.as_deref())
@@ -479,7 +544,11 @@ async fn update(
         }
         if let (Some(stray), Some(stray_id)) = (&stray, &stray_id) {
             // What it took over was handed back above; what it made alone goes.
-            let plan = plan::teardown(&plan::unwanted(stray, &in_place, &actual), stray_id);
+            let plan = plan::teardown(
+                &plan::unwanted(stray, &in_place, &actual),
+                stray_id,
+                cx.boundary_required(),
+            );
             if !plan.is_empty() {
                 tracing::info!(plan = %plan, "removing what an unanswered replacement made");
                 if let Err(e) = session.apply(&plan).await {
@@ -511,7 +580,7 @@ async fn update(
     let (id, desired, before) = match target {
         Some(target) => target,
         None => {
-            let id = identity::replacement_id(&env, logical_id, cur, &spec.fingerprint());
+            let id = identity::replacement_id(&env, stack_id, logical_id, cur, &spec.fingerprint());
             let owner = Owner {
                 replaces: Some(cur),
                 ..Owner::new(&env, logical_id, &id)
@@ -531,12 +600,12 @@ async fn update(
     };
     match converge(session, &desired, &before, &ownership).await {
         Ok(()) => Answer::success(id.clone(), desired::outputs(&spec, &desired, &env)),
-        Err(failure) => failed(undo(session, failure, &desired, &before, &id).await),
+        Err(failure) => failed(undo(cx, failure, &desired, &before, &id).await),
     }
 }
 
 async fn delete(
-    session: &Session<'_>,
+    cx: &Lifecycle<'_>,
     stack_id: &str,
     logical_id: &str,
     physical_id: &str,
@@ -546,17 +615,27 @@ async fn delete(
     if is_failed_marker(physical_id) {
         return done();
     }
+    if let Some(reason) = foreign_id(physical_id, stack_id, logical_id) {
+        return Answer::failed(physical_id.to_string(), reason);
+    }
     // A Create with bad input or a bad StackId made nothing; its Delete has nothing to do.
-    let (Ok(env), Ok(spec)) = (stack_env(stack_id), spec::parse(properties)) else {
+    let Ok(env) = stack_env(stack_id) else {
+        tracing::warn!("Delete with a StackId that never created anything; nothing to do");
+        return done();
+    };
+    let Some(spec) = cx.known_spec(properties, &env) else {
         tracing::warn!("Delete with properties that never created anything; nothing to do");
         return done();
     };
+    if let Err(reason) = cx.check_home(&env).await {
+        return Answer::failed(physical_id.to_string(), reason);
+    }
     let desired = desired::build(&spec, &Owner::new(&env, logical_id, physical_id));
     let removal = async {
-        let actual = read(session, &[&desired], true).await?;
-        let plan = plan::teardown(&actual, physical_id);
+        let actual = read(&cx.session, &[&desired], true).await?;
+        let plan = plan::teardown(&actual, physical_id, cx.boundary_required());
         tracing::info!(plan = %plan, "teardown plan");
-        session.apply(&plan).await.map_err(|e| e.to_string())
+        cx.session.apply(&plan).await.map_err(|e| e.to_string())
     };
     match removal.await {
         Ok(()) => done(),
@@ -648,7 +727,11 @@ mod tests {
         Arc::new(Deps {
             iam: aws_sdk_iam::Client::from_conf(config),
             http: reqwest::Client::new(),
-            allow_adoption: false,
+            operator: Ok(Operator::default()),
+            caller: Caller::known(crate::account::Home {
+                account: "123456789012".into(),
+                partition: "aws".into(),
+            }),
         })
     }
 

@@ -161,6 +161,11 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// When this request's IAM work must be done.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     pub fn calls(&self) -> usize {
         self.by_action.lock().expect("not poisoned").values().sum()
     }
@@ -461,6 +466,7 @@ impl<'a> Session<'a> {
         for phase in &plan.phases {
             let results = join_all(
                 phase
+                    .ops
                     .iter()
                     .map(|op| async move { (op, self.apply_op(op).await) }),
             )

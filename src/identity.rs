@@ -14,16 +14,12 @@ fn hex_digest(parts: &[&str], len: usize) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(len);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-        if hex.len() >= len {
-            break;
-        }
-    }
-    hex.truncate(len);
-    hex
+    let hex: String = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    hex[..len.min(hex.len())].to_string()
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -65,16 +61,39 @@ pub fn stack_env(stack_id: &str) -> Result<StackEnv, String> {
     })
 }
 
-/// The PhysicalResourceId of the resource a Create (or a replacing Update) makes: readable,
-/// at most 185 characters (it is also a tag value, limit 256), and the same for every delivery
-/// of the same request.
-pub fn physical_id(env: &StackEnv, stack_id: &str, logical_id: &str, request_id: &str) -> String {
+const NONCE_LEN: usize = 12;
+const CHECK_LEN: usize = 8;
+
+/// `STACK-LOGICAL-NONCECHECK`: readable, at most 185 characters (it is also a tag value, limit
+/// 256). CHECK is derived from the StackId, the LogicalResourceId and NONCE, so the id answers
+/// only to the stack and logical resource it was made for (`belongs_to`), with no state kept.
+fn checkable_id(env: &StackEnv, stack_id: &str, logical_id: &str, nonce: &str) -> String {
     format!(
-        "{}-{}-{}",
+        "{}-{}-{nonce}{}",
         truncate(&env.stack_name, 80),
         truncate(logical_id, 80),
-        hex_digest(&[stack_id, logical_id, request_id], 12)
+        hex_digest(&["belongs-to", stack_id, logical_id, nonce], CHECK_LEN)
     )
+}
+
+/// Whether `physical_id` was made for this StackId and LogicalResourceId: an Update or Delete
+/// carrying another stack's id (forged, or replayed into another stack) is refused.
+pub fn belongs_to(physical_id: &str, stack_id: &str, logical_id: &str) -> bool {
+    let Some((_, tail)) = physical_id.rsplit_once('-') else {
+        return false;
+    };
+    if tail.len() != NONCE_LEN + CHECK_LEN || !tail.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    let (nonce, check) = tail.split_at(NONCE_LEN);
+    check == hex_digest(&["belongs-to", stack_id, logical_id, nonce], CHECK_LEN)
+}
+
+/// The PhysicalResourceId of the resource a Create (or a replacing Update) makes: the same for
+/// every delivery of the same request.
+pub fn physical_id(env: &StackEnv, stack_id: &str, logical_id: &str, request_id: &str) -> String {
+    let nonce = hex_digest(&[stack_id, logical_id, request_id], NONCE_LEN);
+    checkable_id(env, stack_id, logical_id, &nonce)
 }
 
 /// The PhysicalResourceId a replacing Update gives the new resource: derived from the resource
@@ -82,16 +101,13 @@ pub fn physical_id(env: &StackEnv, stack_id: &str, logical_id: &str, request_id:
 /// and the rollback that undoes it, arrive at the same id.
 pub fn replacement_id(
     env: &StackEnv,
+    stack_id: &str,
     logical_id: &str,
     replaced: &str,
     fingerprint: &str,
 ) -> String {
-    format!(
-        "{}-{}-{}",
-        truncate(&env.stack_name, 80),
-        truncate(logical_id, 80),
-        hex_digest(&["replaces", replaced, fingerprint], 12)
-    )
+    let nonce = hex_digest(&["replaces", replaced, fingerprint], NONCE_LEN);
+    checkable_id(env, stack_id, logical_id, &nonce)
 }
 
 /// The PhysicalResourceId of a request that failed before any IAM call.
@@ -166,17 +182,46 @@ mod tests {
         let id = physical_id(&long, STACK_ID, &"L".repeat(255), "r");
         assert!(id.len() <= 256, "{}", id.len());
         assert!(!is_failed_marker(&id));
-        let replacement = replacement_id(&long, &"L".repeat(255), &id, "spec");
+        let replacement = replacement_id(&long, STACK_ID, &"L".repeat(255), &id, "spec");
         assert!(replacement.len() <= 256);
         assert_eq!(
             replacement,
-            replacement_id(&long, &"L".repeat(255), &id, "spec")
+            replacement_id(&long, STACK_ID, &"L".repeat(255), &id, "spec")
         );
         assert_ne!(
             replacement,
-            replacement_id(&long, &"L".repeat(255), &id, "other spec")
+            replacement_id(&long, STACK_ID, &"L".repeat(255), &id, "other spec")
         );
         assert!(is_failed_marker(&failed_marker_id("r")));
+    }
+
+    #[test]
+    fn an_id_answers_only_to_its_stack_and_logical_resource() {
+        let env = stack_env(STACK_ID).unwrap();
+        let other_stack =
+            "arn:aws:cloudformation:eu-west-1:123456789012:stack/retail-store/another-guid";
+        let id = physical_id(&env, STACK_ID, "EcsRoles", "req-1");
+        assert!(belongs_to(&id, STACK_ID, "EcsRoles"));
+        assert!(
+            !belongs_to(&id, other_stack, "EcsRoles"),
+            "same name, other stack"
+        );
+        assert!(!belongs_to(&id, STACK_ID, "OtherRoles"));
+        let replacement = replacement_id(&env, STACK_ID, "EcsRoles", &id, "spec");
+        assert!(belongs_to(&replacement, STACK_ID, "EcsRoles"));
+        assert!(!belongs_to(&replacement, other_stack, "EcsRoles"));
+        // Tampered or foreign shapes.
+        let mut flipped = id.clone();
+        let last = flipped.pop().unwrap();
+        flipped.push(if last == '0' { '1' } else { '0' });
+        for bad in [
+            flipped.as_str(),
+            "",
+            "retail-store-EcsRoles-0123456789ab",
+            "x-y-z",
+        ] {
+            assert!(!belongs_to(bad, STACK_ID, "EcsRoles"), "{bad}");
+        }
     }
 
     #[test]

@@ -9,14 +9,20 @@
 //! - [`plan`]: desired vs actual → IAM operations (pure);
 //! - [`iam`]: the only place IAM is called;
 //! - [`protocol`]: the event and the one answer PUT to the ResponseURL;
-//! - [`handler`]: the lifecycle and the guards (deadline, panics).
+//! - [`handler`]: the lifecycle and the guards (deadline, panics);
+//! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption);
+//! - [`account`]: the account and partition the function manages IAM in (STS);
+//! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check.
 
+pub mod account;
 pub mod adoption;
 pub mod catalog;
 pub mod desired;
 pub mod handler;
 pub mod iam;
 pub mod identity;
+pub mod operator;
+pub mod order;
 pub mod plan;
 pub mod protocol;
 pub mod spec;

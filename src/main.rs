@@ -1,4 +1,6 @@
+use ecs_iam_roles::account::Caller;
 use ecs_iam_roles::handler::{self, Deps};
+use ecs_iam_roles::operator::Operator;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;
@@ -34,7 +36,16 @@ async fn main() -> Result<(), Error> {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()?,
-        allow_adoption: std::env::var(handler::ALLOW_ADOPTION_ENV).map_or(true, |v| v != "false"),
+        operator: Operator::from_env(),
+        caller: Caller::new(aws_sdk_sts::Client::new(&config)),
+    });
+    // The function's own account is learned while the runtime waits for the first event, so
+    // the first request does not wait for STS.
+    let warm = deps.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.caller.home().await {
+            tracing::warn!(error = %e, "could not learn the function's own account yet");
+        }
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         handler::handle(deps.clone(), event)

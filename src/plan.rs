@@ -6,7 +6,7 @@
 //! with fewer permissions than both the old and the new state grant.
 
 use crate::adoption::{is_bookkeeping_key, AdoptionRecord};
-use crate::desired::DesiredState;
+use crate::desired::{DesiredRole, DesiredState};
 use crate::spec::{LINEAGE_TAG_KEY, OWNER_TAG_KEY};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,17 +212,67 @@ impl Created {
     }
 }
 
-/// Phases of operations: each phase's operations run concurrently.
+/// The named steps of every plan, in the order they run. Each exists for an ordering that IAM
+/// (or the execution role's policy) needs:
+/// - `Own` first: what is created is created, and a role adopted now gets its owner tag, because
+///   the execution role may change a role or policy only while it carries that tag;
+/// - `Bound` before `Grant`: with a required permissions boundary, IAM allows granting
+///   permissions to a role only once the boundary is on it;
+/// - `Grant` before `Revoke`: a role never holds less than both the old and the new state grant;
+/// - `Delete` once the roles and policies are empty;
+/// - `Release` last: the owner tag of a role given back goes only after every change to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Own,
+    Bound,
+    Grant,
+    Revoke,
+    Delete,
+    Release,
+}
+
+/// One step of a plan: operations that do not depend on each other and run concurrently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub stage: Stage,
+    pub ops: Vec<Op>,
+}
+
+impl std::ops::Deref for Phase {
+    type Target = [Op];
+    fn deref(&self) -> &[Op] {
+        &self.ops
+    }
+}
+
+/// Phases of operations: each phase's operations run concurrently; a phase starts when the
+/// previous one has finished.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
-    pub phases: Vec<Vec<Op>>,
+    pub phases: Vec<Phase>,
 }
 
 impl Plan {
-    fn from_phases(phases: Vec<Vec<Op>>) -> Plan {
-        Plan {
-            phases: phases.into_iter().filter(|p| !p.is_empty()).collect(),
+    /// Operations sorted into their stages, in stage order; empty stages are left out.
+    pub fn staged(ops: impl IntoIterator<Item = (Stage, Op)>) -> Plan {
+        let mut by_stage: BTreeMap<Stage, Vec<Op>> = BTreeMap::new();
+        for (stage, op) in ops {
+            by_stage.entry(stage).or_default().push(op);
         }
+        Plan {
+            phases: by_stage
+                .into_iter()
+                .map(|(stage, ops)| Phase { stage, ops })
+                .collect(),
+        }
+    }
+
+    /// This plan's phases after `first`'s.
+    pub fn after(mut self, first: Plan) -> Plan {
+        let mut phases = first.phases;
+        phases.append(&mut self.phases);
+        self.phases = phases;
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -230,7 +280,7 @@ impl Plan {
     }
 
     pub fn ops(&self) -> impl Iterator<Item = &Op> {
-        self.phases.iter().flatten()
+        self.phases.iter().flat_map(|p| p.ops.iter())
     }
 }
 
@@ -240,8 +290,8 @@ impl fmt::Display for Plan {
             return f.write_str("no changes");
         }
         for (i, phase) in self.phases.iter().enumerate() {
-            writeln!(f, "phase {}:", i + 1)?;
-            for op in phase {
+            writeln!(f, "phase {} ({:?}):", i + 1, phase.stage)?;
+            for op in &phase.ops {
                 writeln!(f, "  {op}")?;
             }
         }
@@ -259,6 +309,9 @@ pub enum PlanError {
         name: String,
         owner: String,
     },
+    /// Adopting the role would let the kind's trusted principal use permissions it already has.
+    #[error("role {name} cannot be adopted: it holds permissions beyond its kind's ({}), which the new trust would hand to another principal; nothing was changed. Remove them from the role first, or choose another RoleName", extra.join(", "))]
+    AdoptionWidens { name: String, extra: Vec<String> },
     /// IAM cannot move a role to another path.
     #[error("role {name} exists at path {actual}, not {wanted}; IAM cannot change a role's path. Use another RoleName or remove the role")]
     WrongPath {
@@ -377,80 +430,100 @@ pub fn converge(
     actual: &ActualState,
     ownership: &Ownership,
 ) -> Result<Plan, PlanError> {
-    let mut create = vec![];
-    let mut update = vec![];
-    let mut remove = vec![];
-    let mut delete = vec![];
+    let mut ops: Vec<(Stage, Op)> = vec![];
 
     for policy in &desired.policies {
-        match actual.policies.get(&policy.arn) {
-            None => create.push(Op::CreatePolicy {
-                name: policy.name.clone(),
-                path: policy.path.clone(),
-                document: policy.document.clone(),
-                tags: policy.tags.clone(),
-            }),
-            Some(found) => {
-                if !ownership.accepts(&found.tags) {
-                    return Err(PlanError::NotOwned {
-                        entity: "policy",
-                        name: policy.arn.clone(),
-                        owner: describe_owner(&found.tags),
-                    });
-                }
-                if !same_policy(&found.document, &policy.document) {
-                    if found.versions.len() >= MAX_POLICY_VERSIONS {
-                        if let Some(oldest) = found.versions.iter().find(|v| !v.is_default) {
-                            create.push(Op::DeletePolicyVersion {
-                                arn: policy.arn.clone(),
-                                version_id: oldest.id.clone(),
-                            });
-                        }
-                    }
-                    update.push(Op::CreatePolicyVersion {
-                        arn: policy.arn.clone(),
-                        document: policy.document.clone(),
-                    });
-                }
-                let (set, unset) = tag_diff(&policy.tags, &found.tags);
-                if !set.is_empty() {
-                    create.push(Op::TagPolicy {
-                        arn: policy.arn.clone(),
-                        tags: set,
-                    });
-                }
-                if !unset.is_empty() {
-                    create.push(Op::UntagPolicy {
-                        arn: policy.arn.clone(),
-                        keys: unset,
-                    });
+        let Some(found) = actual.policies.get(&policy.arn) else {
+            ops.push((
+                Stage::Own,
+                Op::CreatePolicy {
+                    name: policy.name.clone(),
+                    path: policy.path.clone(),
+                    document: policy.document.clone(),
+                    tags: policy.tags.clone(),
+                },
+            ));
+            continue;
+        };
+        if !ownership.accepts(&found.tags) {
+            return Err(PlanError::NotOwned {
+                entity: "policy",
+                name: policy.arn.clone(),
+                owner: describe_owner(&found.tags),
+            });
+        }
+        if !same_policy(&found.document, &policy.document) {
+            if found.versions.len() >= MAX_POLICY_VERSIONS {
+                if let Some(oldest) = found.versions.iter().find(|v| !v.is_default) {
+                    ops.push((
+                        Stage::Own,
+                        Op::DeletePolicyVersion {
+                            arn: policy.arn.clone(),
+                            version_id: oldest.id.clone(),
+                        },
+                    ));
                 }
             }
+            ops.push((
+                Stage::Grant,
+                Op::CreatePolicyVersion {
+                    arn: policy.arn.clone(),
+                    document: policy.document.clone(),
+                },
+            ));
+        }
+        let (set, unset) = tag_diff(&policy.tags, &found.tags);
+        if !set.is_empty() {
+            ops.push((
+                Stage::Own,
+                Op::TagPolicy {
+                    arn: policy.arn.clone(),
+                    tags: set,
+                },
+            ));
+        }
+        if !unset.is_empty() {
+            ops.push((
+                Stage::Own,
+                Op::UntagPolicy {
+                    arn: policy.arn.clone(),
+                    keys: unset,
+                },
+            ));
         }
     }
 
     for role in &desired.roles {
         let name = &role.name;
         let Some(found) = actual.roles.get(name) else {
-            create.push(Op::CreateRole {
-                name: name.clone(),
-                path: role.path.clone(),
-                trust: role.trust.clone(),
-                permissions_boundary: role.permissions_boundary.clone(),
-                tags: role.tags.clone(),
-            });
+            ops.push((
+                Stage::Own,
+                Op::CreateRole {
+                    name: name.clone(),
+                    path: role.path.clone(),
+                    trust: role.trust.clone(),
+                    permissions_boundary: role.permissions_boundary.clone(),
+                    tags: role.tags.clone(),
+                },
+            ));
             for arn in &role.managed_policy_arns {
-                update.push(Op::AttachPolicy {
-                    role: name.clone(),
-                    arn: arn.clone(),
-                });
+                ops.push((
+                    Stage::Grant,
+                    Op::AttachPolicy {
+                        role: name.clone(),
+                        arn: arn.clone(),
+                    },
+                ));
             }
             for (policy_name, document) in &role.inline_policies {
-                update.push(Op::PutInlinePolicy {
-                    role: name.clone(),
-                    name: policy_name.clone(),
-                    document: document.clone(),
-                });
+                ops.push((
+                    Stage::Grant,
+                    Op::PutInlinePolicy {
+                        role: name.clone(),
+                        name: policy_name.clone(),
+                        document: document.clone(),
+                    },
+                ));
             }
             continue;
         };
@@ -470,35 +543,50 @@ pub fn converge(
                 wanted: role.path.clone(),
             });
         }
+        if !accepted {
+            // Adopting changes who can assume the role: it must hold nothing but its kind's.
+            let extra = beyond_kind(role, found);
+            if !extra.is_empty() {
+                return Err(PlanError::AdoptionWidens {
+                    name: name.clone(),
+                    extra,
+                });
+            }
+        }
         // A role this project did not create is only ever added to (seed 003's repair), and
         // what was added is recorded on it so that Delete can give it back as it was.
         let adopted = AdoptionRecord::from_tags(&found.tags).filter(|_| accepted);
         let adopting = adopted.is_some() || !accepted;
         let mut record = adopted.clone().unwrap_or_default();
-        // A role adopted now gets its ownership tag first: the function's own permissions
-        // allow changing a role only once it carries that tag.
-        let changes = if accepted { &mut create } else { &mut update };
 
         if !same_policy(&found.trust, &role.trust) {
             if adopting && record.trust.is_none() {
                 record.trust = Some(found.trust.clone());
             }
-            changes.push(Op::UpdateTrust {
-                role: name.clone(),
-                trust: role.trust.clone(),
-            });
+            ops.push((
+                Stage::Grant,
+                Op::UpdateTrust {
+                    role: name.clone(),
+                    trust: role.trust.clone(),
+                },
+            ));
         }
         match (&role.permissions_boundary, &found.permissions_boundary) {
             (Some(want), have) if have.as_ref() != Some(want) => {
                 if adopting && record.boundary.is_none() {
                     record.boundary = Some(have.clone());
                 }
-                changes.push(Op::PutBoundary {
-                    role: name.clone(),
-                    arn: want.clone(),
-                })
+                ops.push((
+                    Stage::Bound,
+                    Op::PutBoundary {
+                        role: name.clone(),
+                        arn: want.clone(),
+                    },
+                ));
             }
-            (None, Some(_)) if !adopting => changes.push(Op::DeleteBoundary { role: name.clone() }),
+            (None, Some(_)) if !adopting => {
+                ops.push((Stage::Bound, Op::DeleteBoundary { role: name.clone() }))
+            }
             _ => {}
         }
         for arn in role
@@ -508,10 +596,13 @@ pub fn converge(
             if adopting && !record.attached.contains(arn) {
                 record.attached.push(arn.clone());
             }
-            update.push(Op::AttachPolicy {
-                role: name.clone(),
-                arn: arn.clone(),
-            });
+            ops.push((
+                Stage::Grant,
+                Op::AttachPolicy {
+                    role: name.clone(),
+                    arn: arn.clone(),
+                },
+            ));
         }
         for (policy_name, document) in &role.inline_policies {
             let have = found.inline_policies.get(policy_name);
@@ -519,11 +610,14 @@ pub fn converge(
                 if adopting && have.is_none() && !record.inline.contains(policy_name) {
                     record.inline.push(policy_name.clone());
                 }
-                update.push(Op::PutInlinePolicy {
-                    role: name.clone(),
-                    name: policy_name.clone(),
-                    document: document.clone(),
-                });
+                ops.push((
+                    Stage::Grant,
+                    Op::PutInlinePolicy {
+                        role: name.clone(),
+                        name: policy_name.clone(),
+                        document: document.clone(),
+                    },
+                ));
             }
         }
         let mut tags = role.tags.clone();
@@ -540,36 +634,48 @@ pub fn converge(
         }
         let (set, unset) = tag_diff(&tags, &found.tags);
         if !set.is_empty() {
-            create.push(Op::TagRole {
-                role: name.clone(),
-                tags: set,
-            });
+            ops.push((
+                Stage::Own,
+                Op::TagRole {
+                    role: name.clone(),
+                    tags: set,
+                },
+            ));
         }
         if adopting {
             // What the role had before adoption stays.
             continue;
         }
         if !unset.is_empty() {
-            create.push(Op::UntagRole {
-                role: name.clone(),
-                keys: unset,
-            });
+            ops.push((
+                Stage::Own,
+                Op::UntagRole {
+                    role: name.clone(),
+                    keys: unset,
+                },
+            ));
         }
         for arn in found
             .managed_policy_arns
             .difference(&role.managed_policy_arns)
         {
-            remove.push(Op::DetachPolicy {
-                role: name.clone(),
-                arn: arn.clone(),
-            });
+            ops.push((
+                Stage::Revoke,
+                Op::DetachPolicy {
+                    role: name.clone(),
+                    arn: arn.clone(),
+                },
+            ));
         }
         for policy_name in found.inline_policies.keys() {
             if !role.inline_policies.contains_key(policy_name) {
-                remove.push(Op::DeleteInlinePolicy {
-                    role: name.clone(),
-                    name: policy_name.clone(),
-                });
+                ops.push((
+                    Stage::Revoke,
+                    Op::DeleteInlinePolicy {
+                        role: name.clone(),
+                        name: policy_name.clone(),
+                    },
+                ));
             }
         }
     }
@@ -579,69 +685,99 @@ pub fn converge(
     for (arn, found) in &actual.policies {
         if ownership.accepts(&found.tags) && !desired.policies.iter().any(|p| &p.arn == arn) {
             for version in found.versions.iter().filter(|v| !v.is_default) {
-                remove.push(Op::DeletePolicyVersion {
-                    arn: arn.clone(),
-                    version_id: version.id.clone(),
-                });
+                ops.push((
+                    Stage::Revoke,
+                    Op::DeletePolicyVersion {
+                        arn: arn.clone(),
+                        version_id: version.id.clone(),
+                    },
+                ));
             }
-            delete.push(Op::DeletePolicy { arn: arn.clone() });
+            ops.push((Stage::Delete, Op::DeletePolicy { arn: arn.clone() }));
         }
     }
 
-    Ok(Plan::from_phases(vec![create, update, remove, delete]))
+    Ok(Plan::staged(ops))
+}
+
+/// What an existing role holds beyond what `role`'s kind grants: other managed policies and
+/// inline policies of other names, as the Reason lists them.
+fn beyond_kind(role: &DesiredRole, found: &ActualRole) -> Vec<String> {
+    let managed = found
+        .managed_policy_arns
+        .difference(&role.managed_policy_arns)
+        .map(|arn| format!("managed policy {arn}"));
+    let inline = found
+        .inline_policies
+        .keys()
+        .filter(|name| !role.inline_policies.contains_key(*name))
+        .map(|name| format!("inline policy {name}"));
+    managed.chain(inline).collect()
 }
 
 /// The operations that remove every role and policy in `actual` owned by `owner`: detach,
 /// delete inline policies, leave instance profiles, delete old versions, then delete. An
-/// adopted role is not deleted but given back as it was before adoption. What is owned by
-/// someone else is left alone.
-pub fn teardown(actual: &ActualState, owner: &str) -> Plan {
+/// adopted role is not deleted but given back as it was before adoption (keeping a boundary the
+/// operator requires: IAM would refuse to take it off). What is owned by someone else is left
+/// alone.
+pub fn teardown(actual: &ActualState, owner: &str, boundary_required: bool) -> Plan {
     let owned = |tags: &BTreeMap<String, String>| {
         tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(owner)
     };
-    let mut empty = vec![];
-    let mut delete = vec![];
+    let mut ops: Vec<(Stage, Op)> = vec![];
     for (name, role) in &actual.roles {
         if !owned(&role.tags) {
             continue;
         }
         if let Some(record) = AdoptionRecord::from_tags(&role.tags) {
-            empty.extend(restore(name, role, &record));
+            ops.extend(restore(name, role, &record, boundary_required));
             continue;
         }
         for arn in &role.managed_policy_arns {
-            empty.push(Op::DetachPolicy {
-                role: name.clone(),
-                arn: arn.clone(),
-            });
+            ops.push((
+                Stage::Revoke,
+                Op::DetachPolicy {
+                    role: name.clone(),
+                    arn: arn.clone(),
+                },
+            ));
         }
         for policy_name in role.inline_policies.keys() {
-            empty.push(Op::DeleteInlinePolicy {
-                role: name.clone(),
-                name: policy_name.clone(),
-            });
+            ops.push((
+                Stage::Revoke,
+                Op::DeleteInlinePolicy {
+                    role: name.clone(),
+                    name: policy_name.clone(),
+                },
+            ));
         }
         for profile in &role.instance_profiles {
-            empty.push(Op::RemoveFromInstanceProfile {
-                role: name.clone(),
-                profile: profile.clone(),
-            });
+            ops.push((
+                Stage::Revoke,
+                Op::RemoveFromInstanceProfile {
+                    role: name.clone(),
+                    profile: profile.clone(),
+                },
+            ));
         }
-        delete.push(Op::DeleteRole { role: name.clone() });
+        ops.push((Stage::Delete, Op::DeleteRole { role: name.clone() }));
     }
     for (arn, policy) in &actual.policies {
         if !owned(&policy.tags) {
             continue;
         }
         for version in policy.versions.iter().filter(|v| !v.is_default) {
-            empty.push(Op::DeletePolicyVersion {
-                arn: arn.clone(),
-                version_id: version.id.clone(),
-            });
+            ops.push((
+                Stage::Revoke,
+                Op::DeletePolicyVersion {
+                    arn: arn.clone(),
+                    version_id: version.id.clone(),
+                },
+            ));
         }
-        delete.push(Op::DeletePolicy { arn: arn.clone() });
+        ops.push((Stage::Delete, Op::DeletePolicy { arn: arn.clone() }));
     }
-    Plan::from_phases(vec![empty, delete])
+    Plan::staged(ops)
 }
 
 /// Why an Update from `old` to `new` (both named under the current PhysicalResourceId `cur`)
@@ -758,7 +894,13 @@ pub fn owns_any(state: &DesiredState, actual: &ActualState, owner: &str) -> bool
 /// `created` (and roles it adopted) are torn down as `owner`'s, and the roles and policies it
 /// took over from other owners get their owner tag back. `before` is what existed before the
 /// plan ran, `after` the same names read again.
-pub fn undo(created: &Created, before: &ActualState, after: &ActualState, owner: &str) -> Plan {
+pub fn undo(
+    created: &Created,
+    before: &ActualState,
+    after: &ActualState,
+    owner: &str,
+    boundary_required: bool,
+) -> Plan {
     let (created_roles, created_policies) = (&created.roles, &created.policies);
     let mut torn_down = ActualState::default();
     for (name, role) in &after.roles {
@@ -778,7 +920,6 @@ pub fn undo(created: &Created, before: &ActualState, after: &ActualState, owner:
             torn_down.policies.insert(arn.clone(), policy.clone());
         }
     }
-    let mut result = teardown(&torn_down, owner);
     // Whoever owned it before this request, if this request re-pointed its owner tag.
     let previous_owner = |was: &BTreeMap<String, String>,
                           now: Option<&BTreeMap<String, String>>| {
@@ -788,63 +929,89 @@ pub fn undo(created: &Created, before: &ActualState, after: &ActualState, owner:
     let mut give_back = vec![];
     for (name, role) in &before.roles {
         if let Some(tags) = previous_owner(&role.tags, after.roles.get(name).map(|r| &r.tags)) {
-            give_back.push(Op::TagRole {
-                role: name.clone(),
-                tags,
-            });
+            give_back.push((
+                Stage::Own,
+                Op::TagRole {
+                    role: name.clone(),
+                    tags,
+                },
+            ));
         }
     }
     for (arn, policy) in &before.policies {
         if let Some(tags) = previous_owner(&policy.tags, after.policies.get(arn).map(|p| &p.tags)) {
-            give_back.push(Op::TagPolicy {
-                arn: arn.clone(),
-                tags,
-            });
+            give_back.push((
+                Stage::Own,
+                Op::TagPolicy {
+                    arn: arn.clone(),
+                    tags,
+                },
+            ));
         }
     }
-    if !give_back.is_empty() {
-        result.phases.insert(0, give_back);
-    }
-    result
+    teardown(&torn_down, owner, boundary_required).after(Plan::staged(give_back))
 }
 
-/// Undo what an adoption added to a role, leaving the role as it was before.
-fn restore(name: &str, role: &ActualRole, record: &AdoptionRecord) -> Vec<Op> {
+/// Undo what an adoption added to a role, leaving the role as it was before: its own
+/// permissions, trust and boundary first, the owner tag last (the execution role may change
+/// the role only while it carries that tag). A boundary the operator requires stays.
+fn restore(
+    name: &str,
+    role: &ActualRole,
+    record: &AdoptionRecord,
+    boundary_required: bool,
+) -> Vec<(Stage, Op)> {
     let mut ops = vec![];
     for arn in record
         .attached
         .iter()
         .filter(|a| role.managed_policy_arns.contains(*a))
     {
-        ops.push(Op::DetachPolicy {
-            role: name.to_string(),
-            arn: arn.clone(),
-        });
+        ops.push((
+            Stage::Revoke,
+            Op::DetachPolicy {
+                role: name.to_string(),
+                arn: arn.clone(),
+            },
+        ));
     }
     for policy_name in record
         .inline
         .iter()
         .filter(|p| role.inline_policies.contains_key(*p))
     {
-        ops.push(Op::DeleteInlinePolicy {
-            role: name.to_string(),
-            name: policy_name.clone(),
-        });
+        ops.push((
+            Stage::Revoke,
+            Op::DeleteInlinePolicy {
+                role: name.to_string(),
+                name: policy_name.clone(),
+            },
+        ));
     }
     if let Some(trust) = &record.trust {
-        ops.push(Op::UpdateTrust {
-            role: name.to_string(),
-            trust: trust.clone(),
-        });
+        ops.push((
+            Stage::Revoke,
+            Op::UpdateTrust {
+                role: name.to_string(),
+                trust: trust.clone(),
+            },
+        ));
     }
     match &record.boundary {
-        Some(Some(arn)) => ops.push(Op::PutBoundary {
-            role: name.to_string(),
-            arn: arn.clone(),
-        }),
-        Some(None) => ops.push(Op::DeleteBoundary {
-            role: name.to_string(),
-        }),
+        _ if boundary_required => {}
+        Some(Some(arn)) => ops.push((
+            Stage::Revoke,
+            Op::PutBoundary {
+                role: name.to_string(),
+                arn: arn.clone(),
+            },
+        )),
+        Some(None) => ops.push((
+            Stage::Revoke,
+            Op::DeleteBoundary {
+                role: name.to_string(),
+            },
+        )),
         None => {}
     }
     let keys: Vec<String> = role
@@ -853,31 +1020,35 @@ fn restore(name: &str, role: &ActualRole, record: &AdoptionRecord) -> Vec<Op> {
         .filter(|k| is_bookkeeping_key(k) || record.tags_added.contains(*k))
         .cloned()
         .collect();
-    ops.push(Op::UntagRole {
-        role: name.to_string(),
-        keys,
-    });
+    ops.push((
+        Stage::Release,
+        Op::UntagRole {
+            role: name.to_string(),
+            keys,
+        },
+    ));
     ops
 }
 
+/// States for the unit tests of the planning modules.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
     use crate::desired::{build, Owner};
     use crate::identity::stack_env;
     use crate::spec;
     use serde_json::json;
 
-    const OWNER: &str = "stack-R-abc";
+    pub const OWNER: &str = "stack-R-abc";
 
-    fn desired(properties: Value) -> DesiredState {
+    pub fn desired(properties: Value) -> DesiredState {
         let env = stack_env("arn:aws:cloudformation:eu-west-1:123456789012:stack/stack/g").unwrap();
         let spec = spec::parse(&properties).unwrap();
         build(&spec, &Owner::new(&env, "R", OWNER))
     }
 
     /// What IAM would hold after applying `desired` exactly.
-    fn as_actual(desired: &DesiredState) -> ActualState {
+    pub fn as_actual(desired: &DesiredState) -> ActualState {
         ActualState {
             roles: desired
                 .roles
@@ -919,7 +1090,7 @@ mod tests {
         }
     }
 
-    fn all_five() -> Value {
+    pub fn all_five() -> Value {
         let p = "arn:aws:iam::111122223333:role/granted-access-handler";
         json!({"Roles": {
             "EcsAnywhere": {"LeastPrivilege": "true"},
@@ -929,6 +1100,13 @@ mod tests {
             "ClusterAccess": {"TrustedPrincipalArn": p},
         }})
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{all_five, as_actual, desired, OWNER};
+    use super::*;
+    use serde_json::json;
 
     #[test]
     fn create_from_nothing_is_two_phases() {
@@ -1090,7 +1268,7 @@ mod tests {
             .unwrap()
             .tags
             .insert(OWNER_TAG_KEY.into(), "someone-else".into());
-        let plan = teardown(&actual, OWNER);
+        let plan = teardown(&actual, OWNER, false);
         assert_eq!(plan.phases.len(), 2);
         assert!(plan.phases[1]
             .iter()
@@ -1100,7 +1278,7 @@ mod tests {
         assert!(plan
             .ops()
             .any(|op| matches!(op, Op::RemoveFromInstanceProfile { .. })));
-        assert!(teardown(&ActualState::default(), OWNER).is_empty());
+        assert!(teardown(&ActualState::default(), OWNER, false).is_empty());
     }
 
     #[test]
@@ -1210,7 +1388,13 @@ mod tests {
             },
         )
         .unwrap();
-        let undo_plan = undo(&Created::from_ops(plan.ops()), &before, &after, OWNER);
+        let undo_plan = undo(
+            &Created::from_ops(plan.ops()),
+            &before,
+            &after,
+            OWNER,
+            false,
+        );
         let ops: Vec<String> = undo_plan.ops().map(|op| op.to_string()).collect();
         assert!(ops.contains(&"TagRole role kept".to_string()), "{ops:?}");
         assert!(ops.contains(&"DeleteRole role new".to_string()), "{ops:?}");
@@ -1242,6 +1426,31 @@ mod tests {
             converge(&state, &actual, &Ownership::sole(OWNER)).is_err(),
             "not without AdoptExisting"
         );
+        let adopt = Ownership {
+            adopt: true,
+            ..Ownership::sole(OWNER)
+        };
+        // Permissions beyond the kind's would pass to the new trusted principal: refused.
+        let err = converge(&state, &actual, &adopt).unwrap_err();
+        assert_eq!(
+            err,
+            PlanError::AdoptionWidens {
+                name: "ecsAnywhereRole".into(),
+                extra: vec![
+                    "managed policy arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+                    "inline policy theirs".into()
+                ]
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("ReadOnlyAccess, inline policy theirs"),
+            "{err}"
+        );
+        let role = actual.roles.get_mut("ecsAnywhereRole").unwrap();
+        role.managed_policy_arns
+            .remove("arn:aws:iam::aws:policy/ReadOnlyAccess");
+        role.inline_policies.clear();
         let plan = converge(
             &state,
             &actual,
@@ -1309,7 +1518,7 @@ mod tests {
         let role = adopted.roles.get_mut("ecsAnywhereRole").unwrap();
         role.tags.extend(tags);
         role.managed_policy_arns.extend(record.attached.clone());
-        let plan = teardown(&adopted, OWNER);
+        let plan = teardown(&adopted, OWNER, false);
         let ops: Vec<String> = plan.ops().map(|op| op.to_string()).collect();
         assert!(!ops.iter().any(|o| o.starts_with("DeleteRole")), "{ops:?}");
         assert!(

@@ -127,6 +127,16 @@ impl Checker {
         }
     }
 
+    fn same_partition(&mut self, property: &str, arn: &str, partition: &str) {
+        let theirs = arn.split(':').nth(1).unwrap_or_default();
+        if theirs != partition {
+            self.fail(
+                property,
+                format!("{arn:?} is in partition {theirs:?}, but the stack is in {partition:?}"),
+            );
+        }
+    }
+
     /// A scalar as CloudFormation sends it: a string, or (from direct invokes) a JSON scalar.
     fn string(&mut self, object: &Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
         match object.get(key)? {
@@ -182,8 +192,31 @@ impl Checker {
     }
 }
 
-/// Parse and validate `ResourceProperties`.
+/// What parsing needs to know beyond the properties themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The stack's partition: every ARN in the properties must be in it (None: any).
+    pub partition: Option<&'a str>,
+    /// `Path` when the properties name none: the operator's ManagedPath.
+    pub default_path: &'a str,
+}
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context {
+            partition: None,
+            default_path: "/",
+        }
+    }
+}
+
+/// Parse and validate `ResourceProperties` (any partition, default path `/`).
 pub fn parse(properties: &Value) -> Result<Spec, SpecError> {
+    parse_in(properties, Context::default())
+}
+
+/// Parse and validate `ResourceProperties` for a stack in `context`.
+pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError> {
     let mut c = Checker { errors: vec![] };
     let empty = Map::new();
     let top = match properties {
@@ -198,8 +231,11 @@ pub fn parse(properties: &Value) -> Result<Spec, SpecError> {
 
     let path = c
         .checked(top, "", "Path", check_path)
-        .unwrap_or_else(|| "/".to_string());
+        .unwrap_or_else(|| context.default_path.to_string());
     let permissions_boundary = c.checked(top, "", "PermissionsBoundary", check_policy_arn);
+    if let (Some(arn), Some(partition)) = (&permissions_boundary, context.partition) {
+        c.same_partition("PermissionsBoundary", arn, partition);
+    }
     let tags = parse_tags(&mut c, top.get("Tags"));
     let adopt_existing = c.boolean(top, "", "AdoptExisting", false);
     let restrict_trust_to_account = c.boolean(top, "", "RestrictTrustToAccount", true);
@@ -231,7 +267,7 @@ pub fn parse(properties: &Value) -> Result<Spec, SpecError> {
                     );
                     continue;
                 };
-                if let Some(role) = parse_role(&mut c, kind, value) {
+                if let Some(role) = parse_role(&mut c, kind, value, context) {
                     roles.insert(kind, role);
                 }
             }
@@ -289,7 +325,7 @@ fn kind_names() -> Vec<&'static str> {
     Kind::ALL.iter().map(|k| k.name()).collect()
 }
 
-fn parse_role(c: &mut Checker, kind: Kind, value: &Value) -> Option<RoleSpec> {
+fn parse_role(c: &mut Checker, kind: Kind, value: &Value, context: Context) -> Option<RoleSpec> {
     let empty = Map::new();
     let object = match value {
         Value::Object(map) => map,
@@ -317,6 +353,9 @@ fn parse_role(c: &mut Checker, kind: Kind, value: &Value) -> Option<RoleSpec> {
         external_id: c.checked(object, &prefix, "ExternalId", check_external_id),
         region: None,
     };
+    if let (Some(arn), Some(partition)) = (&role.trusted_principal_arn, context.partition) {
+        c.same_partition(&format!("{prefix}TrustedPrincipalArn"), arn, partition);
+    }
     role.region = match kind {
         Kind::SsoManagement => c.checked(object, &prefix, "SsoRegion", check_region),
         Kind::ClusterAccess => c.checked(object, &prefix, "EcsRegion", check_region),
@@ -464,22 +503,45 @@ pub fn check_policy_arn(value: &str) -> Result<(), String> {
     }
 }
 
+/// An IAM role or user ARN (with or without a path). An account root, a wildcard or any other
+/// principal would let more than one identity assume the role.
 pub fn check_principal_arn(value: &str) -> Result<(), String> {
-    let ok = arn_parts(value).is_some_and(|[_, _, service, region, account, resource]| {
-        service == "iam"
-            && region.is_empty()
-            && is_account_id(account)
-            && (resource == "root"
-                || (resource.starts_with("role/") && resource.len() > 5)
-                || (resource.starts_with("user/") && resource.len() > 5))
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{value:?} is not an IAM role, user or account root ARN (arn:aws:iam::111122223333:role/NAME)"
-        ))
+    let example = "arn:aws:iam::111122223333:role/NAME";
+    let Some([_, _, service, region, account, resource]) = arn_parts(value) else {
+        return Err(format!(
+            "{value:?} is not an IAM role or user ARN ({example})"
+        ));
+    };
+    if value.contains(['*', '?']) {
+        return Err(format!(
+            "{value:?} contains a wildcard; name exactly one role or user ({example})"
+        ));
     }
+    if service != "iam" || !region.is_empty() || !is_account_id(account) {
+        return Err(format!(
+            "{value:?} is not an IAM role or user ARN ({example})"
+        ));
+    }
+    if resource == "root" {
+        return Err(format!(
+            "{value:?} is an account root, which lets every principal of that account with sts:AssumeRole permission assume the role; name the one role or user ({example})"
+        ));
+    }
+    let Some(path_and_name) = resource
+        .strip_prefix("role/")
+        .or_else(|| resource.strip_prefix("user/"))
+    else {
+        return Err(format!(
+            "{value:?} is not an IAM role or user ARN ({example})"
+        ));
+    };
+    let (path, name) = match path_and_name.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name),
+        None => ("/".to_string(), path_and_name),
+    };
+    check_name(name, 64).map_err(|e| format!("{value:?}: the name {e}"))?;
+    check_path(&path).map_err(|e| format!("{value:?}: the path {e}"))?;
+    Ok(())
 }
 
 pub fn check_external_id(value: &str) -> Result<(), String> {
@@ -719,10 +781,63 @@ mod tests {
         assert!(
             check_principal_arn("arn:aws:iam::111122223333:role/granted-access-handler").is_ok()
         );
-        assert!(check_principal_arn("arn:aws:iam::111122223333:root").is_ok());
+        assert!(check_principal_arn("arn:aws:iam::111122223333:user/ops/alice").is_ok());
+        assert!(check_principal_arn("arn:aws-cn:iam::111122223333:role/a/b/c").is_ok());
+        for bad in [
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:iam::111122223333:role/*",
+            "arn:aws:iam::111122223333:role/granted-*",
+            "arn:aws:iam::111122223333:role/a?",
+            "arn:aws:iam::111122223333:role/",
+            "arn:aws:iam::111122223333:role/a b",
+            "arn:aws:iam::111122223333:role/x//y",
+            "arn:aws:iam::*:role/x",
+            "arn:aws:iam::111122223333:group/g",
+        ] {
+            let err = check_principal_arn(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+        assert!(check_principal_arn(&format!(
+            "arn:aws:iam::111122223333:role/{}",
+            "r".repeat(65)
+        ))
+        .is_err());
         assert!(check_principal_arn("arn:aws:iam::111122223333:policy/p").is_err());
         assert!(check_principal_arn("arn:aws:sts::111122223333:assumed-role/x/y").is_err());
         assert!(check_principal_arn("111122223333").is_err());
+    }
+
+    #[test]
+    fn arns_must_be_in_the_stacks_partition() {
+        let props = json!({
+            "PermissionsBoundary": "arn:aws-cn:iam::123456789012:policy/B",
+            "Roles": {"SsoManagement": {"TrustedPrincipalArn": "arn:aws-us-gov:iam::111122223333:role/h"}}
+        });
+        let context = Context {
+            partition: Some("aws"),
+            default_path: "/",
+        };
+        let err = parse_in(&props, context).unwrap_err();
+        let properties: Vec<&str> = err.errors.iter().map(|e| e.property.as_str()).collect();
+        assert_eq!(
+            properties,
+            [
+                "PermissionsBoundary",
+                "Roles.SsoManagement.TrustedPrincipalArn"
+            ]
+        );
+        assert!(err.to_string().contains("\"aws-us-gov\""), "{err}");
+        assert!(parse_in(&props, Context::default()).is_ok());
+    }
+
+    #[test]
+    fn the_default_path_is_the_contexts() {
+        let context = Context {
+            partition: Some("aws"),
+            default_path: "/ecs-iam-roles/",
+        };
+        let spec = parse_in(&json!({"Roles": {"TaskExecution": {}}}), context).unwrap();
+        assert_eq!(spec.path, "/ecs-iam-roles/");
     }
 
     #[test]

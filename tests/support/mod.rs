@@ -338,8 +338,17 @@ pub struct Function {
     pub logs: Arc<Mutex<Vec<String>>>,
 }
 
+/// The operator settings most tests run with: adoption allowed (several tests adopt), no
+/// ManagedPath, no required boundary.
+pub const TEST_OPERATOR: &[(&str, &str)] = &[("ECS_IAM_ROLES_ALLOW_ADOPTION", "true")];
+
 impl Function {
     pub async fn start(iam_endpoint: &str) -> Function {
+        Function::start_with(iam_endpoint, TEST_OPERATOR).await
+    }
+
+    /// The function with these operator settings (environment variables) instead.
+    pub async fn start_with(iam_endpoint: &str, operator: &[(&str, &str)]) -> Function {
         let runtime = RuntimeApi::start().await;
         let spawned = std::time::Instant::now();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles"))
@@ -357,6 +366,7 @@ impl Function {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL", iam_endpoint)
             .env("RUST_BACKTRACE", "0")
+            .envs(operator.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -445,9 +455,17 @@ impl Conversation {
     }
 
     pub async fn with(iam_endpoint: &str, fail_first_puts: usize) -> Conversation {
+        Conversation::with_operator(iam_endpoint, fail_first_puts, TEST_OPERATOR).await
+    }
+
+    pub async fn with_operator(
+        iam_endpoint: &str,
+        fail_first_puts: usize,
+        operator: &[(&str, &str)],
+    ) -> Conversation {
         let stack_name = format!("stack{}", unique());
         Conversation {
-            function: Function::start(iam_endpoint).await,
+            function: Function::start_with(iam_endpoint, operator).await,
             responses: ResponseServer::start(fail_first_puts).await,
             stack_id: format!(
                 "arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{stack_name}/5b6c0e10-0000-11ef-9a4b-0a1b2c3d4e5f"

@@ -1,7 +1,14 @@
 //! A fault-injecting proxy in front of moto: adds latency, throttles a fraction of calls, or
-//! fails chosen IAM actions with an IAM error of our choosing. Also counts calls per action.
+//! fails chosen IAM actions with an IAM error of our choosing. Also counts calls per action and,
+//! when recording, keeps every IAM call with its parameters and the state of the role, policy
+//! or instance profile it names as it stood just before the call (for the authorization test,
+//! which replays them through an IAM policy engine).
+//!
+//! STS calls (the function learns its own account once per process) pass through untouched
+//! and uncounted: they are not IAM's and need no permission.
 
 use super::http::{self, Request, Response};
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +31,9 @@ pub struct Faults {
     pub throttle: f64,
 }
 
+/// Recorded IAM calls (see `record_of`), when recording.
+type Records = Arc<Mutex<Vec<Value>>>;
+
 #[derive(Clone)]
 pub struct FaultProxy {
     pub endpoint: String,
@@ -31,6 +41,7 @@ pub struct FaultProxy {
     pub calls: Arc<Mutex<Vec<String>>>,
     /// When each call arrived and when its answer left.
     spans: Spans,
+    records: Option<Records>,
 }
 
 fn action_of(body: &[u8]) -> String {
@@ -39,6 +50,30 @@ fn action_of(body: &[u8]) -> String {
         .find_map(|kv| kv.strip_prefix("Action="))
         .unwrap_or("?")
         .to_string()
+}
+
+/// The form parameters of an AWS Query request, decoded.
+pub fn form_params(body: &[u8]) -> Map<String, Value> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), Value::String(decode(v)))
+        })
+        .collect()
+}
+
+fn tags_json(tags: &[aws_sdk_iam::types::Tag]) -> Value {
+    tags.iter()
+        .map(|t| (t.key().to_string(), json!(t.value())))
+        .collect::<Map<String, Value>>()
+        .into()
 }
 
 fn iam_error(status: u16, code: &str, message: &str) -> Response {
@@ -62,11 +97,70 @@ struct Inner {
     client: reqwest::Client,
     seed: AtomicU64,
     upstream: String,
+    /// With the IAM client that reads the state before each call.
+    records: Option<(Records, aws_sdk_iam::Client)>,
 }
 
 impl Inner {
+    /// One call as the authorization test replays it: the action, its parameters, and the
+    /// role, policy and instance profile it names as they are now (null: they do not exist).
+    async fn record_of(&self, iam: &aws_sdk_iam::Client, action: &str, body: &[u8]) -> Value {
+        let mut params = form_params(body);
+        params.remove("Action");
+        params.remove("Version");
+        let param = |key: &str| params.get(key).and_then(Value::as_str).map(str::to_string);
+        let role = match param("RoleName") {
+            Some(name) => match iam.get_role().role_name(&name).send().await {
+                Ok(got) => got.role().map(|r| {
+                    json!({
+                        "name": r.role_name(), "path": r.path(), "tags": tags_json(r.tags()),
+                        "boundary": r.permissions_boundary().and_then(|b| b.permissions_boundary_arn()),
+                    })
+                }),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let policy = match param("PolicyArn")
+            .filter(|_| action != "AttachRolePolicy" && action != "DetachRolePolicy")
+        {
+            Some(arn) => match iam.get_policy().policy_arn(&arn).send().await {
+                Ok(got) => got.policy().map(
+                    |p| json!({"arn": p.arn(), "path": p.path(), "tags": tags_json(p.tags())}),
+                ),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let profile = match param("InstanceProfileName") {
+            Some(name) => match iam.get_instance_profile().instance_profile_name(&name).send().await {
+                Ok(got) => got.instance_profile().map(|p| {
+                    json!({"name": p.instance_profile_name(), "path": p.path(), "tags": tags_json(p.tags())})
+                }),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        json!({
+            "action": action,
+            "params": params,
+            "account": super::ACCOUNT,
+            "partition": "aws",
+            "role": role,
+            "policy": policy,
+            "instanceProfile": profile,
+        })
+    }
+
     async fn handle(&self, req: Request) -> Response {
         let action = action_of(&req.body);
+        if action == "GetCallerIdentity" {
+            return self.forward(req).await;
+        }
+        if let Some((records, iam)) = &self.records {
+            let record = self.record_of(iam, &action, &req.body).await;
+            records.lock().unwrap().push(record);
+        }
         self.calls.lock().unwrap().push(action.clone());
         let index = {
             let mut spans = self.spans.lock().unwrap();
@@ -109,6 +203,10 @@ impl Inner {
             self.calls.lock().unwrap().push(THROTTLED.into());
             return iam_error(400, "Throttling", "Rate exceeded");
         }
+        self.forward(req).await
+    }
+
+    async fn forward(&self, req: Request) -> Response {
         let mut forward = self.client.request(
             reqwest::Method::from_bytes(req.method.as_bytes()).unwrap(),
             format!("{}{}", self.upstream, req.path),
@@ -141,6 +239,19 @@ impl Inner {
 
 impl FaultProxy {
     pub async fn start(upstream: &str) -> FaultProxy {
+        FaultProxy::launch(upstream, false).await
+    }
+
+    /// A proxy that also records every IAM call for the authorization test (`records`).
+    pub async fn recording(upstream: &str) -> FaultProxy {
+        FaultProxy::launch(upstream, true).await
+    }
+
+    async fn launch(upstream: &str, record: bool) -> FaultProxy {
+        let records = match record {
+            true => Some((Records::default(), super::iam_client(upstream).await)),
+            false => None,
+        };
         let proxy = Arc::new(Inner {
             faults: Default::default(),
             calls: Default::default(),
@@ -148,6 +259,7 @@ impl FaultProxy {
             client: reqwest::Client::new(),
             seed: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
             upstream: upstream.trim_end_matches('/').to_string(),
+            records,
         });
         let handler: http::Handler = {
             let proxy = proxy.clone();
@@ -162,7 +274,16 @@ impl FaultProxy {
             faults: proxy.faults.clone(),
             calls: proxy.calls.clone(),
             spans: proxy.spans.clone(),
+            records: proxy.records.as_ref().map(|(r, _)| r.clone()),
         }
+    }
+
+    /// The recorded IAM calls, oldest first (empty unless made with `recording`).
+    pub fn records(&self) -> Vec<Value> {
+        self.records
+            .as_ref()
+            .map(|r| r.lock().unwrap().clone())
+            .unwrap_or_default()
     }
 
     pub fn fail(&self, action: &str, status: u16, code: &str, message: &str) {
