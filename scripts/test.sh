@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every check and test: format, cfn-lint on the SAM template and examples, clippy, unit and
 # property tests, and the integration tests (the real binary under a Lambda Runtime API,
-# moto_server as IAM, a local ResponseURL).
+# moto_server as IAM, a local ResponseURL), including the authorization test (the IAM calls
+# replayed through an IAM policy engine against the template's execution role).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -11,10 +12,13 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 log=target/test-output.log
 mkdir -p target
+rm -f target/authz/summary.txt
 set +e
 cargo test --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# The authorization test's figures: IAM calls allowed/denied and escalations, per parameter set.
+if [ -f target/authz/summary.txt ]; then cat target/authz/summary.txt; fi
 # One closing line over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

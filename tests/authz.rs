@@ -315,7 +315,7 @@ fn summary<'a>(output: &'a str, prefix: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn every_call_is_allowed_and_every_escalation_denied_for_each_parameter_set() {
     checker();
-    let mut failures = vec![];
+    let (mut failures, mut summaries) = (vec![], vec![]);
     for set in &SETS {
         let (records, params) = conversations(set).await;
         assert!(
@@ -329,11 +329,18 @@ async fn every_call_is_allowed_and_every_escalation_denied_for_each_parameter_se
         println!("== {} ==\n{output}", set.name);
         let authz = summary(&output, "authz:").unwrap_or("authz: (no summary)");
         let escalations = summary(&output, "escalations:").unwrap_or("escalations: (no summary)");
-        eprintln!("{}: {authz}; {escalations}", set.name);
+        summaries.push(format!("{}: {authz}; {escalations}", set.name));
         if !passed || !authz.ends_with(" 0 denied") {
             failures.push(format!("{}:\n{output}", set.name));
         }
     }
+    // scripts/test.sh prints this after the tests (cargo shows a passing test's output only
+    // with --nocapture).
+    std::fs::write(
+        root().join("target/authz/summary.txt"),
+        summaries.join("\n") + "\n",
+    )
+    .unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -1,5 +1,7 @@
 //! The SAM template's execution role agrees with the catalog: it may attach exactly the AWS
-//! managed policies the catalog uses, and every IAM action the function calls is allowed.
+//! managed policies the catalog uses, and every IAM action the function calls is allowed; the
+//! CDK example attaches exactly the template's policy. (Whether IAM allows each call is
+//! tests/authz.rs's job.)
 
 use ecs_iam_roles::catalog::AWS_MANAGED_POLICIES;
 use std::path::Path;
@@ -55,4 +57,38 @@ fn every_iam_action_the_function_calls_is_allowed() {
             "template.yaml does not allow iam:{action}"
         );
     }
+}
+
+#[test]
+fn the_cdk_examples_policy_is_the_templates() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("test-tools/authz/policy-fragment.mjs");
+    assert!(
+        root.join("test-tools/authz/node_modules/yaml").exists(),
+        "run scripts/setup.sh (installs test-tools/authz/node_modules with npm ci)"
+    );
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(root.join("template.yaml"))
+        .output()
+        .expect("node (a prerequisite, see the README)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_template: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let example: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("examples/cdk/execution-role-policy.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        from_template["Statement"].as_array().unwrap().len() >= 8,
+        "{from_template}"
+    );
+    assert_eq!(
+        example, from_template,
+        "examples/cdk/execution-role-policy.json is out of date: regenerate it with \
+         `node test-tools/authz/policy-fragment.mjs template.yaml > examples/cdk/execution-role-policy.json`"
+    );
 }

@@ -1,54 +1,59 @@
-// The function as the `onEvent` handler of the CDK Provider framework. The framework calls it
-// without a ResponseURL; the function then answers by its return value
-// `{PhysicalResourceId, Data}` (and fails the invocation with the Reason on FAILED), which is
-// what the framework expects. tests/foundation.rs `no_response_url_is_answered_by_return_value`
-// plays this conversation against moto.
-import { CfnOutput, CustomResource, Duration, Stack, StackProps } from "aws-cdk-lib";
+// The function deployed with the CDK, with exactly template.yaml's execution-role policy, and a
+// custom resource that uses it directly (no Provider framework: the function answers
+// CloudFormation itself).
+//
+// `execution-role-policy.json` is generated from template.yaml
+// (`node test-tools/authz/policy-fragment.mjs template.yaml`); tests/template.rs fails when it
+// differs from the template's policy, so the authorization test of the template covers it too.
+// It refers to the parameters ManagedPath and RequiredPermissionsBoundaryArn and the condition
+// RequireBoundary, declared below under the same logical ids as in template.yaml.
+import { CfnCondition, CfnOutput, CfnParameter, CustomResource, Duration, Fn, Stack, StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
+import * as path from "path";
+import executionRolePolicy from "./execution-role-policy.json";
 
 export class EcsIamRolesStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
+    const managedPath = new CfnParameter(this, "ManagedPath", {
+      type: "String",
+      default: "/",
+      allowedPattern: "^/([A-Za-z0-9_+=,.@-]+/)*$",
+    });
+    const requiredBoundary = new CfnParameter(this, "RequiredPermissionsBoundaryArn", {
+      type: "String",
+      default: "",
+    });
+    new CfnCondition(this, "RequireBoundary", {
+      expression: Fn.conditionNot(Fn.conditionEquals(requiredBoundary.valueAsString, "")),
+    });
+
     // `cargo lambda build --release --arm64 --output-format zip` writes this file.
-    const onEvent = new lambda.Function(this, "EcsIamRolesFunction", {
+    const fn = new lambda.Function(this, "EcsIamRolesFunction", {
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: lambda.Architecture.ARM_64,
       handler: "bootstrap",
-      code: lambda.Code.fromAsset("../../target/lambda/ecs-iam-roles/bootstrap.zip"),
+      code: lambda.Code.fromAsset(path.join(__dirname, "../../target/lambda/ecs-iam-roles/bootstrap.zip")),
       memorySize: 256,
       timeout: Duration.minutes(5),
+      environment: {
+        // The operator's settings, as template.yaml passes them. Adoption stays off.
+        ECS_IAM_ROLES_ALLOW_ADOPTION: "false",
+        ECS_IAM_ROLES_MANAGED_PATH: managedPath.valueAsString,
+        ECS_IAM_ROLES_REQUIRED_BOUNDARY: requiredBoundary.valueAsString,
+      },
     });
-    // The same tag-scoped permissions as template.yaml's FunctionRole, in short.
-    const resources = [
-      `arn:${this.partition}:iam::${this.account}:role/*`,
-      `arn:${this.partition}:iam::${this.account}:policy/*`,
-    ];
-    onEvent.addToRolePolicy(new iam.PolicyStatement({
-      actions: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies",
-        "iam:ListInstanceProfilesForRole", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
-      resources: [...resources, `arn:${this.partition}:iam::aws:policy/*`],
-    }));
-    onEvent.addToRolePolicy(new iam.PolicyStatement({
-      actions: ["iam:CreateRole", "iam:CreatePolicy", "iam:TagRole", "iam:TagPolicy"],
-      resources,
-      conditions: { StringLike: { "aws:RequestTag/ecs-iam-roles:owner": "?*" } },
-    }));
-    onEvent.addToRolePolicy(new iam.PolicyStatement({
-      actions: ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy",
-        "iam:DetachRolePolicy", "iam:RemoveRoleFromInstanceProfile", "iam:PutRolePermissionsBoundary",
-        "iam:DeleteRolePermissionsBoundary", "iam:UntagRole", "iam:DeleteRole", "iam:CreatePolicyVersion",
-        "iam:DeletePolicyVersion", "iam:UntagPolicy", "iam:DeletePolicy"],
-      resources,
-      conditions: { StringLike: { "iam:ResourceTag/ecs-iam-roles:owner": "?*" } },
-    }));
+    const policy = new iam.CfnPolicy(this, "ManageOwnedIam", {
+      policyName: "manage-owned-iam",
+      policyDocument: executionRolePolicy,
+      roles: [fn.role!.roleName],
+    });
 
-    const provider = new Provider(this, "EcsIamRolesProvider", { onEventHandler: onEvent });
     const roles = new CustomResource(this, "EcsRoles", {
-      serviceToken: provider.serviceToken,
+      serviceToken: fn.functionArn,
       resourceType: "Custom::EcsIamRoles",
       properties: {
         Roles: {
@@ -57,6 +62,8 @@ export class EcsIamRolesStack extends Stack {
         },
       },
     });
+    // The function may change IAM only once its policy is attached.
+    roles.node.addDependency(policy);
     new CfnOutput(this, "TaskRoleArn", { value: roles.getAttString("TaskRoleArn") });
     new CfnOutput(this, "TaskExecutionRoleArn", { value: roles.getAttString("TaskExecutionRoleArn") });
   }
