@@ -1135,12 +1135,12 @@ async function main() {
   const role = executionRole(renderer, opts.role);
   const all = [...role.identityPolicies, ...(role.boundaryPolicies ?? [])];
   const problems = lintPolicies(all);
+  if (opts.render) console.log(JSON.stringify(role.identityPolicies, null, 2));
   if (problems.length) {
     for (const p of problems) console.error(`authz: template error: ${p}`);
     process.exit(2);
   }
   if (opts.render) {
-    console.log(JSON.stringify(role.identityPolicies, null, 2));
     for (const n of role.notEvaluated) console.error(`authz: note: not evaluated: ${n}`);
     process.exit(0);
   }
