@@ -230,13 +230,17 @@ pub struct Calls {
 /// Handle one event: its answer, and what it did to IAM.
 pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, Calls) {
     let fields = EventFields::read(raw);
+    // The id of an answer given before any IAM call: the event's own, or a failed marker.
+    let id = || {
+        fields
+            .physical_resource_id
+            .clone()
+            .unwrap_or_else(|| failed_marker_id(&fields.request_id))
+    };
     let request = match protocol::parse_request(raw) {
         Ok(request) => request,
         Err(reason) => {
-            let id = fields
-                .physical_resource_id
-                .clone()
-                .unwrap_or_else(|| failed_marker_id(&fields.request_id));
+            let id = id();
             // A malformed Delete must not block the stack: nothing was made from it.
             let success = fields.request_type.as_deref() == Some("Delete");
             let answer = if success {
@@ -249,13 +253,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     };
     let operator = match &deps.operator {
         Ok(operator) => operator,
-        Err(reason) => {
-            let id = fields
-                .physical_resource_id
-                .clone()
-                .unwrap_or_else(|| failed_marker_id(&fields.request_id));
-            return (Answer::failed(id, reason.clone()), Calls::default());
-        }
+        Err(reason) => return (Answer::failed(id(), reason.clone()), Calls::default()),
     };
     let cx = Lifecycle {
         session: Session::new(&deps.iam, budget_end),

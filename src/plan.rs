@@ -684,16 +684,7 @@ pub fn converge(
     // roles that had them, deleted last.
     for (arn, found) in &actual.policies {
         if ownership.accepts(&found.tags) && !desired.policies.iter().any(|p| &p.arn == arn) {
-            for version in found.versions.iter().filter(|v| !v.is_default) {
-                ops.push((
-                    Stage::Revoke,
-                    Op::DeletePolicyVersion {
-                        arn: arn.clone(),
-                        version_id: version.id.clone(),
-                    },
-                ));
-            }
-            ops.push((Stage::Delete, Op::DeletePolicy { arn: arn.clone() }));
+            ops.extend(policy_removal(arn, found));
         }
     }
 
@@ -763,21 +754,29 @@ pub fn teardown(actual: &ActualState, owner: &str, boundary_required: bool) -> P
         ops.push((Stage::Delete, Op::DeleteRole { role: name.clone() }));
     }
     for (arn, policy) in &actual.policies {
-        if !owned(&policy.tags) {
-            continue;
+        if owned(&policy.tags) {
+            ops.extend(policy_removal(arn, policy));
         }
-        for version in policy.versions.iter().filter(|v| !v.is_default) {
-            ops.push((
-                Stage::Revoke,
-                Op::DeletePolicyVersion {
-                    arn: arn.clone(),
-                    version_id: version.id.clone(),
-                },
-            ));
-        }
-        ops.push((Stage::Delete, Op::DeletePolicy { arn: arn.clone() }));
     }
     Plan::staged(ops)
+}
+
+/// A customer-managed policy removed: its non-default versions, then the policy.
+fn policy_removal(arn: &str, policy: &ActualPolicy) -> Vec<(Stage, Op)> {
+    let versions = policy.versions.iter().filter(|v| !v.is_default).map(|v| {
+        let op = Op::DeletePolicyVersion {
+            arn: arn.to_string(),
+            version_id: v.id.clone(),
+        };
+        (Stage::Revoke, op)
+    });
+    let delete = (
+        Stage::Delete,
+        Op::DeletePolicy {
+            arn: arn.to_string(),
+        },
+    );
+    versions.chain([delete]).collect()
 }
 
 /// Why an Update from `old` to `new` (both named under the current PhysicalResourceId `cur`)
