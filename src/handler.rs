@@ -69,8 +69,8 @@ impl Lifecycle<'_> {
         home.check(env)
     }
 
-    fn boundary_required(&self) -> bool {
-        self.operator.required_boundary.is_some()
+    fn required_boundary(&self) -> Option<&str> {
+        self.operator.required_boundary.as_deref()
     }
 }
 
@@ -388,7 +388,7 @@ async fn undo(
     };
     let cleanup = async {
         let after = read(&cx.session, &[desired], true).await?;
-        let plan = plan::undo(&created, before, &after, owner, cx.boundary_required());
+        let plan = plan::undo(&created, before, &after, owner, cx.required_boundary());
         tracing::info!(plan = %plan, "undo plan");
         cx.session.apply(&plan).await.map_err(|e| e.to_string())
     };
@@ -545,7 +545,7 @@ async fn update(
             let plan = plan::teardown(
                 &plan::unwanted(stray, &in_place, &actual),
                 stray_id,
-                cx.boundary_required(),
+                cx.required_boundary(),
             );
             if !plan.is_empty() {
                 tracing::info!(plan = %plan, "removing what an unanswered replacement made");
@@ -631,7 +631,7 @@ async fn delete(
     let desired = desired::build(&spec, &Owner::new(&env, logical_id, physical_id));
     let removal = async {
         let actual = read(&cx.session, &[&desired], true).await?;
-        let plan = plan::teardown(&actual, physical_id, cx.boundary_required());
+        let plan = plan::teardown(&actual, physical_id, cx.required_boundary());
         tracing::info!(plan = %plan, "teardown plan");
         cx.session.apply(&plan).await.map_err(|e| e.to_string())
     };

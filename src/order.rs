@@ -272,7 +272,7 @@ mod tests {
                 Vec::<String>::new()
             );
             let created = as_actual(&want);
-            let delete = teardown(&created, OWNER, required.is_some());
+            let delete = teardown(&created, OWNER, required);
             assert_eq!(
                 violations(&delete, &created, required),
                 Vec::<String>::new()
@@ -400,7 +400,6 @@ mod tests {
         want: &crate::desired::DesiredState,
         draws: &[RoleDraw],
         policies_exist: bool,
-        required: Option<&str>,
     ) -> ActualState {
         let mut actual = as_actual(want);
         if !policies_exist {
@@ -414,7 +413,7 @@ mod tests {
             if *detach {
                 found.managed_policy_arns.pop_first();
             }
-            if *unbound && required.is_none() {
+            if *unbound {
                 found.permissions_boundary = None;
             }
             if *no_inline {
@@ -459,8 +458,7 @@ mod tests {
             let required = boundary.then_some(BOUNDARY);
             let properties = if boundary { with_boundary(all_five()) } else { all_five() };
             let want = desired(properties);
-            let actual = actual_state(&want, &draws, policies_exist, required);
-            let boundary_required = required.is_some();
+            let actual = actual_state(&want, &draws, policies_exist);
 
             let ownership = Ownership {
                 takes_over: &["previous"],
@@ -471,10 +469,10 @@ mod tests {
                 prop_assert_eq!(violations(&plan, &actual, required), Vec::<String>::new(), "converge:\n{}", plan);
                 // The request failed after all its calls: taking it back keeps the rule too.
                 let after = as_actual(&want);
-                let back = undo(&Created::from_ops(plan.ops()), &actual, &after, OWNER, boundary_required);
+                let back = undo(&Created::from_ops(plan.ops()), &actual, &after, OWNER, required);
                 prop_assert_eq!(violations(&back, &after, required), Vec::<String>::new(), "undo:\n{}", back);
             }
-            let delete = teardown(&actual, OWNER, boundary_required);
+            let delete = teardown(&actual, OWNER, required);
             prop_assert_eq!(violations(&delete, &actual, required), Vec::<String>::new(), "teardown:\n{}", delete);
         }
     }

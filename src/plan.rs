@@ -711,7 +711,7 @@ fn beyond_kind(role: &DesiredRole, found: &ActualRole) -> Vec<String> {
 /// adopted role is not deleted but given back as it was before adoption (keeping a boundary the
 /// operator requires: IAM would refuse to take it off). What is owned by someone else is left
 /// alone.
-pub fn teardown(actual: &ActualState, owner: &str, boundary_required: bool) -> Plan {
+pub fn teardown(actual: &ActualState, owner: &str, required_boundary: Option<&str>) -> Plan {
     let owned = |tags: &BTreeMap<String, String>| {
         tags.get(OWNER_TAG_KEY).map(String::as_str) == Some(owner)
     };
@@ -721,7 +721,7 @@ pub fn teardown(actual: &ActualState, owner: &str, boundary_required: bool) -> P
             continue;
         }
         if let Some(record) = AdoptionRecord::from_tags(&role.tags) {
-            ops.extend(restore(name, role, &record, boundary_required));
+            ops.extend(restore(name, role, &record, required_boundary));
             continue;
         }
         for arn in &role.managed_policy_arns {
@@ -898,7 +898,7 @@ pub fn undo(
     before: &ActualState,
     after: &ActualState,
     owner: &str,
-    boundary_required: bool,
+    required_boundary: Option<&str>,
 ) -> Plan {
     let (created_roles, created_policies) = (&created.roles, &created.policies);
     let mut torn_down = ActualState::default();
@@ -948,19 +948,31 @@ pub fn undo(
             ));
         }
     }
-    teardown(&torn_down, owner, boundary_required).after(Plan::staged(give_back))
+    teardown(&torn_down, owner, required_boundary).after(Plan::staged(give_back))
 }
 
 /// Undo what an adoption added to a role, leaving the role as it was before: its own
 /// permissions, trust and boundary first, the owner tag last (the execution role may change
-/// the role only while it carries that tag). A boundary the operator requires stays.
+/// the role only while it carries that tag). A boundary the operator requires stays, and is put
+/// on first if the role lacks it (IAM refuses the trust change otherwise).
 fn restore(
     name: &str,
     role: &ActualRole,
     record: &AdoptionRecord,
-    boundary_required: bool,
+    required_boundary: Option<&str>,
 ) -> Vec<(Stage, Op)> {
     let mut ops = vec![];
+    if let Some(required) = required_boundary {
+        if role.permissions_boundary.as_deref() != Some(required) {
+            ops.push((
+                Stage::Bound,
+                Op::PutBoundary {
+                    role: name.to_string(),
+                    arn: required.to_string(),
+                },
+            ));
+        }
+    }
     for arn in record
         .attached
         .iter()
@@ -997,7 +1009,7 @@ fn restore(
         ));
     }
     match &record.boundary {
-        _ if boundary_required => {}
+        _ if required_boundary.is_some() => {}
         Some(Some(arn)) => ops.push((
             Stage::Revoke,
             Op::PutBoundary {
@@ -1267,7 +1279,7 @@ mod tests {
             .unwrap()
             .tags
             .insert(OWNER_TAG_KEY.into(), "someone-else".into());
-        let plan = teardown(&actual, OWNER, false);
+        let plan = teardown(&actual, OWNER, None);
         assert_eq!(plan.phases.len(), 2);
         assert!(plan.phases[1]
             .iter()
@@ -1277,7 +1289,7 @@ mod tests {
         assert!(plan
             .ops()
             .any(|op| matches!(op, Op::RemoveFromInstanceProfile { .. })));
-        assert!(teardown(&ActualState::default(), OWNER, false).is_empty());
+        assert!(teardown(&ActualState::default(), OWNER, None).is_empty());
     }
 
     #[test]
@@ -1387,13 +1399,7 @@ mod tests {
             },
         )
         .unwrap();
-        let undo_plan = undo(
-            &Created::from_ops(plan.ops()),
-            &before,
-            &after,
-            OWNER,
-            false,
-        );
+        let undo_plan = undo(&Created::from_ops(plan.ops()), &before, &after, OWNER, None);
         let ops: Vec<String> = undo_plan.ops().map(|op| op.to_string()).collect();
         assert!(ops.contains(&"TagRole role kept".to_string()), "{ops:?}");
         assert!(ops.contains(&"DeleteRole role new".to_string()), "{ops:?}");
@@ -1517,7 +1523,7 @@ mod tests {
         let role = adopted.roles.get_mut("ecsAnywhereRole").unwrap();
         role.tags.extend(tags);
         role.managed_policy_arns.extend(record.attached.clone());
-        let plan = teardown(&adopted, OWNER, false);
+        let plan = teardown(&adopted, OWNER, None);
         let ops: Vec<String> = plan.ops().map(|op| op.to_string()).collect();
         assert!(!ops.iter().any(|o| o.starts_with("DeleteRole")), "{ops:?}");
         assert!(
