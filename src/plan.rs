@@ -507,23 +507,10 @@ pub fn converge(
                 },
             ));
             for arn in &role.managed_policy_arns {
-                ops.push((
-                    Stage::Grant,
-                    Op::AttachPolicy {
-                        role: name.clone(),
-                        arn: arn.clone(),
-                    },
-                ));
+                ops.push(attach(name, arn));
             }
             for (policy_name, document) in &role.inline_policies {
-                ops.push((
-                    Stage::Grant,
-                    Op::PutInlinePolicy {
-                        role: name.clone(),
-                        name: policy_name.clone(),
-                        document: document.clone(),
-                    },
-                ));
+                ops.push(put_inline(name, policy_name, document));
             }
             continue;
         };
@@ -596,13 +583,7 @@ pub fn converge(
             if adopting && !record.attached.contains(arn) {
                 record.attached.push(arn.clone());
             }
-            ops.push((
-                Stage::Grant,
-                Op::AttachPolicy {
-                    role: name.clone(),
-                    arn: arn.clone(),
-                },
-            ));
+            ops.push(attach(name, arn));
         }
         for (policy_name, document) in &role.inline_policies {
             let have = found.inline_policies.get(policy_name);
@@ -610,14 +591,7 @@ pub fn converge(
                 if adopting && have.is_none() && !record.inline.contains(policy_name) {
                     record.inline.push(policy_name.clone());
                 }
-                ops.push((
-                    Stage::Grant,
-                    Op::PutInlinePolicy {
-                        role: name.clone(),
-                        name: policy_name.clone(),
-                        document: document.clone(),
-                    },
-                ));
+                ops.push(put_inline(name, policy_name, document));
             }
         }
         let mut tags = role.tags.clone();
@@ -689,6 +663,25 @@ pub fn converge(
     }
 
     Ok(Plan::staged(ops))
+}
+
+/// A managed policy attached to a role.
+fn attach(role: &str, arn: &str) -> (Stage, Op) {
+    let op = Op::AttachPolicy {
+        role: role.to_string(),
+        arn: arn.to_string(),
+    };
+    (Stage::Grant, op)
+}
+
+/// An inline policy put on a role.
+fn put_inline(role: &str, name: &str, document: &Value) -> (Stage, Op) {
+    let op = Op::PutInlinePolicy {
+        role: role.to_string(),
+        name: name.to_string(),
+        document: document.clone(),
+    };
+    (Stage::Grant, op)
 }
 
 /// What an existing role holds beyond what `role`'s kind grants: other managed policies and

@@ -76,6 +76,18 @@ fn properties(path: &str, boundary: Option<&str>, suffix: &str) -> Value {
     props
 }
 
+/// The next AttachRolePolicy answers IAM's quota error (not retried), so the request fails
+/// half-way and takes back what it did.
+fn fail_next_attach(proxy: &FaultProxy) {
+    proxy.fail_times(
+        "AttachRolePolicy",
+        Some(1),
+        400,
+        "LimitExceeded",
+        "Cannot exceed quota for PoliciesPerRole: 10",
+    );
+}
+
 /// Label the calls recorded since `from`.
 fn label(records: &mut Vec<Value>, proxy: &FaultProxy, from: &mut usize, what: &str) {
     let all = proxy.records();
@@ -200,13 +212,7 @@ async fn conversations(set: &ParamSet) -> (Vec<Value>, Vec<(String, String)>) {
     step(&mut records, &mut seen, "delete after the rollback");
 
     // A replacement that fails half-way gives everything back.
-    proxy.fail_times(
-        "AttachRolePolicy",
-        Some(1),
-        400,
-        "LimitExceeded",
-        "Cannot exceed quota for PoliciesPerRole: 10",
-    );
+    fail_next_attach(&proxy);
     let failed = conv.update(&id, renamed.clone(), changed.clone()).await;
     assert_eq!(failed.status(), "FAILED", "{}", failed.body);
     step(&mut records, &mut seen, "failed replacement, undone");
@@ -216,13 +222,7 @@ async fn conversations(set: &ParamSet) -> (Vec<Value>, Vec<(String, String)>) {
 
     // A Create that fails half-way takes back what it made.
     let props2 = properties(&path, boundary.as_deref(), "-2");
-    proxy.fail_times(
-        "AttachRolePolicy",
-        Some(1),
-        400,
-        "LimitExceeded",
-        "Cannot exceed quota for PoliciesPerRole: 10",
-    );
+    fail_next_attach(&proxy);
     let failed = conv.create(props2.clone()).await;
     assert_eq!(failed.status(), "FAILED", "{}", failed.body);
     step(&mut records, &mut seen, "failed create, undone");
