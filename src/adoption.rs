@@ -7,104 +7,88 @@ use std::collections::BTreeMap;
 
 /// Every tag key this project writes starts with this.
 pub const TAG_PREFIX: &str = "ecs-iam-roles:";
-pub const ATTACHED_KEY: &str = "ecs-iam-roles:adopted-attached";
-pub const INLINE_KEY: &str = "ecs-iam-roles:adopted-inline";
-pub const BOUNDARY_KEY: &str = "ecs-iam-roles:adopted-boundary";
-pub const TAGS_KEY: &str = "ecs-iam-roles:adopted-tags";
-pub const TRUST_KEY_PREFIX: &str = "ecs-iam-roles:adopted-trust-";
-/// Present on every adopted role (also when the adoption changed nothing).
+/// Present on every adopted role (also when the adoption changed nothing); its value is the
+/// number of record chunks that follow.
 pub const MARKER_KEY: &str = "ecs-iam-roles:adopted";
+/// The record, as compact JSON in base64, cut into numbered chunks: `…:adopted-0`, `-1`, ….
+/// One stream instead of a tag per field: IAM allows 50 tags per role, and a long trust
+/// policy needs several chunks anyway.
+const CHUNK_KEY_PREFIX: &str = "ecs-iam-roles:adopted-";
 
 const TAG_VALUE_MAX: usize = 256;
-const NO_BOUNDARY: &str = "none";
 
 /// What the adoption added or replaced.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdoptionRecord {
     /// Managed policy ARNs the adoption attached.
+    #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
     pub attached: Vec<String>,
     /// Inline policy names the adoption put (that did not exist before).
+    #[serde(rename = "i", default, skip_serializing_if = "Vec::is_empty")]
     pub inline: Vec<String>,
     /// The boundary before, when the adoption changed it (`Some(None)`: there was none).
+    #[serde(
+        rename = "b",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "serde_with_none"
+    )]
     pub boundary: Option<Option<String>>,
     /// Tag keys the adoption added.
+    #[serde(rename = "t", default, skip_serializing_if = "Vec::is_empty")]
     pub tags_added: Vec<String>,
     /// The trust policy before, when the adoption replaced it.
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub trust: Option<Value>,
 }
 
-fn b64(text: &str) -> String {
-    aws_smithy_types::base64::encode(text.as_bytes())
-}
+/// `Option<Option<String>>` with the inner None kept (as an empty string: no boundary ARN is
+/// empty), where serde would read a JSON null back as the outer None.
+mod serde_with_none {
+    use serde::{Deserialize, Deserializer, Serializer};
 
-fn unb64(text: &str) -> Option<String> {
-    String::from_utf8(aws_smithy_types::base64::decode(text).ok()?).ok()
+    pub fn serialize<S: Serializer>(
+        value: &Option<Option<String>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.as_ref().and_then(|v| v.as_deref()).unwrap_or(""))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Some((!text.is_empty()).then_some(text)))
+    }
 }
 
 impl AdoptionRecord {
-    /// The record as tags. Values are base64 (IAM allows few characters in tag values), each
-    /// at most 256 characters; a long trust policy takes several tags.
+    /// The record as tags: the marker and the chunks. Values are base64 (IAM allows few
+    /// characters in tag values), each at most 256 characters.
     pub fn to_tags(&self) -> BTreeMap<String, String> {
+        let json = serde_json::to_string(self).expect("the record serializes");
+        let encoded = aws_smithy_types::base64::encode(json.as_bytes());
         let mut tags = BTreeMap::new();
-        tags.insert(MARKER_KEY.to_string(), "true".to_string());
-        for (key, list) in [
-            (ATTACHED_KEY, &self.attached),
-            (INLINE_KEY, &self.inline),
-            (TAGS_KEY, &self.tags_added),
-        ] {
-            if !list.is_empty() {
-                tags.insert(key.to_string(), b64(&list.join("\n")));
-            }
-        }
-        if let Some(before) = &self.boundary {
-            let before = before.as_deref().unwrap_or(NO_BOUNDARY);
-            tags.insert(BOUNDARY_KEY.to_string(), b64(before));
-        }
-        if let Some(trust) = &self.trust {
-            let encoded = b64(&trust.to_string());
-            for (i, chunk) in encoded.as_bytes().chunks(TAG_VALUE_MAX).enumerate() {
-                tags.insert(
-                    format!("{TRUST_KEY_PREFIX}{i}"),
-                    String::from_utf8(chunk.to_vec()).expect("base64 is ASCII"),
-                );
-            }
+        let chunks: Vec<&[u8]> = encoded.as_bytes().chunks(TAG_VALUE_MAX).collect();
+        tags.insert(MARKER_KEY.to_string(), chunks.len().to_string());
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let chunk = String::from_utf8(chunk.to_vec()).expect("base64 is ASCII");
+            tags.insert(format!("{CHUNK_KEY_PREFIX}{i}"), chunk);
         }
         tags
     }
 
-    /// The record of an adopted role, or None if the role was not adopted.
+    /// The record of an adopted role, or None if the role was not adopted. A record that
+    /// cannot be read is an empty one: the role is left as it is.
     pub fn from_tags(tags: &BTreeMap<String, String>) -> Option<AdoptionRecord> {
-        tags.get(MARKER_KEY)?;
-        let list = |key: &str| -> Vec<String> {
-            tags.get(key)
-                .and_then(|v| unb64(v))
-                .map(|s| {
-                    s.split('\n')
-                        .filter(|k| !k.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let mut trust_b64 = String::new();
-        for i in 0.. {
-            match tags.get(&format!("{TRUST_KEY_PREFIX}{i}")) {
-                Some(chunk) => trust_b64.push_str(chunk),
-                None => break,
-            }
-        }
-        Some(AdoptionRecord {
-            attached: list(ATTACHED_KEY),
-            inline: list(INLINE_KEY),
-            boundary: tags
-                .get(BOUNDARY_KEY)
-                .and_then(|v| unb64(v))
-                .map(|v| (v != NO_BOUNDARY).then_some(v)),
-            tags_added: list(TAGS_KEY),
-            trust: (!trust_b64.is_empty())
-                .then(|| unb64(&trust_b64).and_then(|s| serde_json::from_str(&s).ok()))
-                .flatten(),
-        })
+        let chunks: usize = tags.get(MARKER_KEY)?.parse().unwrap_or(0);
+        let encoded: Option<String> = (0..chunks)
+            .map(|i| tags.get(&format!("{CHUNK_KEY_PREFIX}{i}")).cloned())
+            .collect();
+        let record = encoded
+            .and_then(|e| aws_smithy_types::base64::decode(e).ok())
+            .and_then(|json| serde_json::from_slice(&json).ok());
+        Some(record.unwrap_or_default())
     }
 }
 
@@ -138,13 +122,19 @@ mod tests {
             assert!(key.len() <= 128, "{key}");
             check_tag_value(value).unwrap_or_else(|e| panic!("{key}: {e}"));
         }
-        assert!(
-            tags.keys()
-                .filter(|k| k.starts_with(TRUST_KEY_PREFIX))
-                .count()
-                >= 2
-        );
+        // About 700 characters of JSON, 940 of base64: the marker and four chunks (a tag per
+        // field, as before, took eight).
+        assert_eq!(tags.len(), 5, "{tags:?}");
+        assert_eq!(tags[MARKER_KEY], "4");
         assert_eq!(AdoptionRecord::from_tags(&tags), Some(record));
+        let with_boundary = AdoptionRecord {
+            boundary: Some(Some("arn:aws:iam::123456789012:policy/B".into())),
+            ..AdoptionRecord::default()
+        };
+        assert_eq!(
+            AdoptionRecord::from_tags(&with_boundary.to_tags()),
+            Some(with_boundary)
+        );
     }
 
     #[test]
@@ -152,5 +142,7 @@ mod tests {
         assert_eq!(AdoptionRecord::from_tags(&BTreeMap::new()), None);
         let empty = AdoptionRecord::default();
         assert_eq!(AdoptionRecord::from_tags(&empty.to_tags()), Some(empty));
+        // An adoption that changed nothing costs two tags.
+        assert_eq!(AdoptionRecord::default().to_tags().len(), 2);
     }
 }

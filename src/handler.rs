@@ -12,6 +12,7 @@ use crate::protocol::{self, Answer, EventFields};
 use crate::spec::{self, Spec};
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Request;
 use lambda_runtime::LambdaEvent;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -74,6 +75,9 @@ impl Lifecycle<'_> {
     }
 }
 
+/// Between the end of a request's IAM calls and the watchdog's timed-out answer.
+const WORK_GRACE: Duration = Duration::from_millis(250);
+
 /// Time kept back from the Lambda deadline to send the answer.
 fn safety_margin(remaining: Duration) -> Duration {
     (remaining / 10).clamp(Duration::from_millis(800), Duration::from_secs(10))
@@ -93,22 +97,68 @@ fn deadline_instant(deadline_ms: u64) -> Instant {
     Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }
 
-/// The Lambda entry point.
+/// What arrived: JSON the parser can take, or not (then only its top-level fields were read).
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Json(Value),
+    /// The event is JSON that serde_json will not build a value of (for example nesting past
+    /// its depth limit); `fields` were read without building the nested values.
+    Unreadable {
+        fields: EventFields,
+        error: String,
+    },
+}
+
+impl Payload {
+    pub fn read(raw: &str) -> Payload {
+        match serde_json::from_str(raw) {
+            Ok(value) => Payload::Json(value),
+            Err(e) => Payload::Unreadable {
+                fields: EventFields::read_shallow(raw),
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The Lambda entry point. The payload is taken as raw JSON text, so that an event serde_json
+/// cannot build a value of still gets its answer.
 pub async fn handle(
     deps: Arc<Deps>,
-    event: LambdaEvent<Value>,
+    event: LambdaEvent<Box<RawValue>>,
 ) -> Result<Value, lambda_runtime::Error> {
+    let (raw, context) = event.into_parts();
+    let event = LambdaEvent::new(Payload::read(raw.get()), context);
     handle_with(deps, event, |deps, raw, budget_end| async move {
         process(&deps, &raw, budget_end).await
     })
     .await
 }
 
+/// Whether `service_token` (the event's `ResourceProperties.ServiceToken`) names another Lambda
+/// function than `invoked` (this invocation's function ARN, perhaps with an alias or version):
+/// then a relay such as the CDK Provider framework invoked this function and answers
+/// CloudFormation itself.
+pub fn is_relayed(service_token: Option<&str>, invoked: &str) -> bool {
+    // arn:partition:lambda:region:account:function:name[:qualifier]
+    let function = |arn: &str| -> Option<Vec<String>> {
+        let parts: Vec<&str> = arn.split(':').collect();
+        let ok =
+            parts.len() >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function";
+        ok.then(|| parts[..7].iter().map(|p| p.to_string()).collect())
+    };
+    match (service_token.and_then(function), function(invoked)) {
+        (Some(token), Some(this)) => token != this,
+        // No token, not a function (an SNS topic), or no known ARN of our own: not a relay.
+        _ => false,
+    }
+}
+
 /// The guards around one event's work: the work runs in its own task, so a panic or the
 /// deadline still gets an answer. `work` is `process` except in tests.
 pub async fn handle_with<W, Fut>(
     deps: Arc<Deps>,
-    event: LambdaEvent<Value>,
+    event: LambdaEvent<Payload>,
     work: W,
 ) -> Result<Value, lambda_runtime::Error>
 where
@@ -117,8 +167,14 @@ where
 {
     let started = Instant::now();
     let deadline = deadline_instant(event.context.deadline);
-    let raw = event.payload;
-    let fields = EventFields::read(&raw);
+    let (fields, payload) = match event.payload {
+        Payload::Json(raw) => (EventFields::read(&raw), Ok(raw)),
+        Payload::Unreadable { fields, error } => (fields, Err(error)),
+    };
+    let relayed = is_relayed(
+        fields.service_token.as_deref(),
+        &event.context.invoked_function_arn,
+    );
     let span = tracing::info_span!(
         "event",
         RequestId = %fields.request_id,
@@ -132,6 +188,15 @@ where
         // If the work cannot answer (timeout, panic), the answer still needs an id that the
         // following Delete can clean up with.
         let fallback_id = fallback_physical_id(&fields);
+        let raw = match payload {
+            Ok(raw) => raw,
+            Err(error) => {
+                // Nothing can have been made from it: a failed marker unless the event has an id.
+                let id = fields.physical_resource_id.clone().unwrap_or_else(|| failed_marker_id(&fields.request_id));
+                let answer = unreadable_answer(&fields, id, &error);
+                return answer_and_return(&deps, &fields, relayed, answer, None, started, deadline).await;
+            }
+        };
         let work = tokio::spawn(work(deps.clone(), raw, budget_end).in_current_span());
         let abort = work.abort_handle();
         // The IAM call counts are known when the work finished by itself.
@@ -154,43 +219,77 @@ where
                 (Answer::failed(fallback_id, reason), None)
             }
         };
-        let body = protocol::render_body(&fields, &answer);
-        let sent = match &fields.response_url {
-            Some(url) => {
-                let put_deadline = deadline - Duration::from_millis(100);
-                let result = protocol::put_response(&deps.http, url, body.clone(), put_deadline).await;
-                if let Err(e) = &result {
-                    tracing::error!(error = %e, "could not deliver the answer");
-                }
-                Some((protocol::redact_url(url).to_string(), result))
-            }
-            None => None,
-        };
-        tracing::info!(
-            status = if answer.success { "SUCCESS" } else { "FAILED" },
-            reason = answer.reason.as_deref().unwrap_or(""),
-            physical_resource_id = %answer.physical_resource_id,
-            iam_calls = counts.as_ref().map(|c| c.total),
-            iam_writes = counts.as_ref().map(|c| c.writes),
-            iam_calls_by_action = counts.as_ref().map(|c| c.by_action.as_str()),
-            duration_ms = started.elapsed().as_millis() as u64,
-            response_url = sent.as_ref().map(|(u, _)| u.as_str()).unwrap_or("(none: answered by return value)"),
-            "answered"
-        );
-        match sent {
-            // Answered: the invocation succeeds, so Lambda never runs the event again.
-            Some((_, Ok(()))) => Ok(serde_json::from_slice(&body)?),
-            // Not delivered: failing the invocation lets Lambda's own retry try once more.
-            Some((_, Err(e))) => Err(e.into()),
-            None if answer.success => Ok(json!({
-                "PhysicalResourceId": answer.physical_resource_id,
-                "Data": answer.data,
-            })),
-            None => Err(answer.reason.unwrap_or_default().into()),
-        }
+        answer_and_return(&deps, &fields, relayed, answer, counts, started, deadline).await
     }
     .instrument(span)
     .await
+}
+
+/// The answer to an event serde_json could not read: FAILED (a Delete: SUCCESS, since nothing
+/// was ever made from such properties).
+fn unreadable_answer(fields: &EventFields, id: String, error: &str) -> Answer {
+    if fields.request_type.as_deref() == Some("Delete") {
+        return Answer::success(id, Default::default());
+    }
+    Answer::failed(id, format!("malformed event: {error}"))
+}
+
+/// Deliver the one answer (PUT, unless there is no ResponseURL or a relay answers), log it, and
+/// shape the invocation's result.
+async fn answer_and_return(
+    deps: &Deps,
+    fields: &EventFields,
+    relayed: bool,
+    answer: Answer,
+    counts: Option<Calls>,
+    started: Instant,
+    deadline: Instant,
+) -> Result<Value, lambda_runtime::Error> {
+    let body = protocol::render_body(fields, &answer);
+    let sent = match &fields.response_url {
+        Some(url) if !relayed => {
+            let put_deadline = deadline - Duration::from_millis(100);
+            let result = protocol::put_response(&deps.http, url, body.clone(), put_deadline).await;
+            if let Err(e) = &result {
+                tracing::error!(error = %e, "could not deliver the answer");
+            }
+            Some((protocol::redact_url(url).to_string(), result))
+        }
+        _ => None,
+    };
+    let answered_by = match &sent {
+        Some((url, _)) => url.as_str(),
+        None if relayed => "(none: relayed by another function, which answers CloudFormation)",
+        None => "(none: answered by return value)",
+    };
+    tracing::info!(
+        status = if answer.success { "SUCCESS" } else { "FAILED" },
+        reason = answer.reason.as_deref().unwrap_or(""),
+        physical_resource_id = %answer.physical_resource_id,
+        iam_calls = counts.as_ref().map(|c| c.total),
+        iam_writes = counts.as_ref().map(|c| c.writes),
+        iam_retries = counts.as_ref().map(|c| c.retries),
+        iam_calls_by_action = counts.as_ref().map(|c| c.by_action.as_str()),
+        duration_ms = started.elapsed().as_millis() as u64,
+        response_url = answered_by,
+        "answered"
+    );
+    match sent {
+        // Answered: the invocation succeeds, so Lambda never runs the event again.
+        Some((_, Ok(()))) => Ok(serde_json::from_slice(&body)?),
+        // Not delivered: failing the invocation lets Lambda's own retry try once more.
+        Some((_, Err(e))) => Err(e.into()),
+        // By return value: a relay reports a failed invocation to CloudFormation as FAILED,
+        // with the error message as the Reason.
+        None if answer.success => Ok(json!({
+            "PhysicalResourceId": answer.physical_resource_id,
+            "Data": answer.data,
+        })),
+        None => {
+            let reason = answer.reason.unwrap_or_default();
+            Err(protocol::cut_reason(&reason, protocol::RELAYED_REASON_MAX_BYTES).into())
+        }
+    }
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -221,8 +320,11 @@ fn fallback_physical_id(fields: &EventFields) -> String {
 /// What one event's work did to IAM, for the log.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Calls {
+    /// Every attempt, retries included.
     pub total: usize,
     pub writes: usize,
+    /// Attempts that retried a failed one.
+    pub retries: usize,
     /// `Action×count`, alphabetical.
     pub by_action: String,
 }
@@ -256,7 +358,9 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
         Err(reason) => return (Answer::failed(id(), reason.clone()), Calls::default()),
     };
     let cx = Lifecycle {
-        session: Session::new(&deps.iam, budget_end),
+        // IAM calls end a little before the watchdog fires, so the work answers for itself,
+        // with IAM's own words, whenever it is IAM that is slow.
+        session: Session::new(&deps.iam, budget_end - WORK_GRACE),
         operator,
         caller: &deps.caller,
     };
@@ -276,6 +380,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
                 &cx,
                 &r.stack_id,
                 &r.logical_resource_id,
+                &r.request_id,
                 &r.physical_resource_id,
                 &r.resource_properties,
                 &r.old_resource_properties,
@@ -302,7 +407,14 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     let calls = Calls {
         total: cx.session.calls(),
         writes: cx.session.writes(),
-        by_action: cx.session.calls_by_action(),
+        retries: cx.session.retries(),
+        by_action: cx
+            .session
+            .calls_by_action()
+            .iter()
+            .map(|(action, n)| format!("{action}×{n}"))
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     (answer, calls)
 }
@@ -386,6 +498,8 @@ async fn undo(
     let Some(created) = failure.changed else {
         return format!("{}; nothing was changed", failure.reason);
     };
+    // Taking back may use the time the forward work's retries left for it.
+    cx.session.start_cleanup();
     let cleanup = async {
         let after = read(&cx.session, &[desired], true).await?;
         let plan = plan::undo(&created, before, &after, owner, cx.required_boundary());
@@ -395,7 +509,7 @@ async fn undo(
     match cleanup.await {
         Ok(()) => format!("{}; what this request changed was taken back", failure.reason),
         Err(e) => format!(
-            "{}; taking back what this request changed also failed ({e}): the Delete for this PhysicalResourceId removes what it created",
+            "{}; taking back what this request changed also failed ({e}): what it made is tagged as this resource's, and CloudFormation's Delete (or, for an Update, its rollback) removes it",
             failure.reason
         ),
     }
@@ -432,15 +546,21 @@ async fn create(
 
     // The usual first delivery finds nothing: create without reading first (one round trip
     // fewer). A name that exists (a retry, or someone else's role) sends it the careful way.
+    // Adoption expects names to exist, and may be refused: it reads first, so a refusal
+    // changes nothing at all.
     let nothing = ActualState::default();
-    let fast = plan::converge(&desired, &nothing, &ownership).expect("nothing to refuse");
-    tracing::info!(plan = %fast, "plan, assuming nothing exists yet");
-    let made = match session.apply(&fast).await {
-        Ok(()) => return success(),
-        Err(e) if e.only_already_exists() => Created::from_ops(&e.completed),
-        Err(e) => {
-            let reason = undo(cx, Failure::applying(e), &desired, &nothing, &id).await;
-            return Answer::failed(id, reason);
+    let made = if spec.adopt_existing {
+        Created::default()
+    } else {
+        let fast = plan::converge(&desired, &nothing, &ownership).expect("nothing to refuse");
+        tracing::info!(plan = %fast, "plan, assuming nothing exists yet");
+        match session.apply(&fast).await {
+            Ok(()) => return success(),
+            Err(e) if e.only_already_exists() => Created::from_ops(&e.completed),
+            Err(e) => {
+                let reason = undo(cx, Failure::applying(e), &desired, &nothing, &id).await;
+                return Answer::failed(id, reason);
+            }
         }
     };
     let before = match read(session, &[&desired], false).await {
@@ -482,10 +602,18 @@ async fn update(
     cx: &Lifecycle<'_>,
     stack_id: &str,
     logical_id: &str,
+    request_id: &str,
     cur: &str,
     properties: &Value,
     old_properties: &Value,
 ) -> Answer {
+    // The resource's Create failed (its id is a marker that owns nothing, and the marker's
+    // Delete removes nothing): this Update makes the resource, under a new id, as a Create
+    // would; CloudFormation then deletes the marker, which is a no-op.
+    if is_failed_marker(cur) {
+        tracing::info!("Update of a resource whose Create failed: creating it");
+        return create(cx, stack_id, logical_id, request_id, properties).await;
+    }
     let failed = |reason: String| Answer::failed(cur.to_string(), reason);
     let env = match stack_env(stack_id) {
         Ok(env) => env,
@@ -629,6 +757,8 @@ async fn delete(
         return Answer::failed(physical_id.to_string(), reason);
     }
     let desired = desired::build(&spec, &Owner::new(&env, logical_id, physical_id));
+    // Nothing to keep time back for: a Delete's retries may run until the deadline.
+    cx.session.start_cleanup();
     let removal = async {
         let actual = read(&cx.session, &[&desired], true).await?;
         let plan = plan::teardown(&actual, physical_id, cx.required_boundary());
@@ -736,7 +866,9 @@ mod tests {
     #[tokio::test]
     async fn adoption_can_be_turned_off() {
         let deps = deps();
-        let mut raw = event("http://127.0.0.1:1/x", 30).payload;
+        let Payload::Json(mut raw) = event("http://127.0.0.1:1/x", 30).payload else {
+            unreachable!()
+        };
         raw["ResourceProperties"]["AdoptExisting"] = json!("true");
         let (answer, calls) = process(&deps, &raw, Instant::now() + Duration::from_secs(30)).await;
         assert!(!answer.success);
@@ -744,7 +876,7 @@ mod tests {
         assert_eq!(calls.total, 0, "refused before any IAM call");
     }
 
-    fn event(url: &str, seconds: u64) -> LambdaEvent<Value> {
+    fn event(url: &str, seconds: u64) -> LambdaEvent<Payload> {
         let mut context = lambda_runtime::Context::default();
         context.deadline = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -758,7 +890,7 @@ mod tests {
             "LogicalResourceId": "EcsRoles", "ResourceType": "Custom::EcsIamRoles",
             "ResourceProperties": {"Roles": {"TaskExecution": {}}}
         });
-        LambdaEvent::new(payload, context)
+        LambdaEvent::new(Payload::Json(payload), context)
     }
 
     #[tokio::test]

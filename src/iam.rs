@@ -1,7 +1,12 @@
 //! A thin adapter over `aws-sdk-iam`: read the actual state, run planned operations, and the
-//! retry policy for IAM's transient errors. Nothing else.
+//! one retry policy for IAM's transient errors. Nothing else.
+//!
+//! The SDK's own retries are turned off (`main.rs`): every attempt goes through `Session::call`,
+//! which decides alone whether to try again and counts each attempt for the logs.
 
 use crate::plan::{ActualPolicy, ActualRole, ActualState, Op, Plan, PolicyVersion};
+use crate::spec::OWNER_TAG_KEY;
+use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
@@ -9,18 +14,92 @@ use futures::future::{join_all, try_join_all};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// Where a failed call's error came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// IAM answered with this HTTP status.
+    Service { status: u16 },
+    /// No answer: the connection failed or the attempt timed out. The call may have landed.
+    Transport,
+    /// The request could not be built, or IAM's answer could not be read. Trying again would
+    /// fail the same way.
+    Local,
+}
+
 /// One failed IAM call: which call, on what, and IAM's own code and message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{action} on {target} failed: {code}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IamError {
     pub action: &'static str,
     pub target: String,
+    /// IAM's error code; empty when IAM gave none (see `origin`).
     pub code: String,
     pub message: String,
+    pub origin: Origin,
+    /// An earlier attempt of this call failed in a way that may have landed (a 5xx or no
+    /// answer), so "already exists" may be this call's own doing.
+    pub after_uncertain_attempt: bool,
+}
+
+impl std::fmt::Display for IamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (action, target, message) = (self.action, &self.target, &self.message);
+        match self.code.as_str() {
+            "" => write!(f, "{action} on {target} failed: {message}")?,
+            code => write!(f, "{action} on {target} failed: {code}: {message}")?,
+        }
+        if self.code == "LimitExceeded" {
+            write!(f, " ({})", quota_hint(message))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IamError {}
+
+/// The IAM quota a LimitExceeded message names, in words an operator can act on.
+fn quota_hint(message: &str) -> String {
+    let quotas = [
+        (
+            "PoliciesPerRole",
+            "managed policies per role, 10 by default",
+        ),
+        ("RolesPerAccount", "roles per account, 1,000 by default"),
+        (
+            "ACLSizePerRole",
+            "role trust policy length, 2,048 characters by default",
+        ),
+        ("PolicySize", "managed policy length, 6,144 characters"),
+        (
+            "RolePolicySize",
+            "inline policies per role, 10,240 characters in total",
+        ),
+        ("PolicyVersionsPerPolicy", "versions per managed policy, 5"),
+        (
+            "PoliciesPerAccount",
+            "customer managed policies per account, 1,500 by default",
+        ),
+        (
+            "InstanceProfilesPerAccount",
+            "instance profiles per account, 1,000 by default",
+        ),
+    ];
+    let named = quotas
+        .iter()
+        .filter(|(key, _)| message.contains(key))
+        .max_by_key(|(key, _)| key.len());
+    match named {
+        Some((_, words)) => format!(
+            "IAM quota: {words}; raise it in Service Quotas or use fewer; nothing this request made was kept"
+        ),
+        None if message.to_ascii_lowercase().contains("tag") => {
+            "IAM limit: 50 tags per role, policy or instance profile; use fewer Tags".to_string()
+        }
+        None => "an IAM quota; see IAM's quotas in Service Quotas".to_string(),
+    }
 }
 
 impl IamError {
@@ -61,33 +140,111 @@ impl std::fmt::Display for ApplyError {
     }
 }
 
-/// Whether a failed call may succeed if tried again shortly. The SDK already retries
-/// throttling and 5xx a few times; these are IAM's eventual-consistency cases on top.
-fn is_transient(action: &str, code: &str, message: &str) -> bool {
-    match code {
-        "Throttling"
-        | "ThrottlingException"
-        | "RequestLimitExceeded"
-        | "ServiceFailure"
-        | "ServiceUnavailable"
-        | "InternalFailure"
-        | "ConcurrentModification" => true,
-        // A principal created moments ago is not yet visible to IAM's policy validation.
-        "MalformedPolicyDocument" => {
-            matches!(action, "CreateRole" | "UpdateAssumeRolePolicy")
-                && message.to_ascii_lowercase().contains("invalid principal")
-        }
-        // A detach or instance-profile removal not yet visible to the delete.
-        "DeleteConflict" => matches!(action, "DeleteRole" | "DeletePolicy"),
-        _ => code.is_empty(), // no code: a connection error or timeout
+impl std::error::Error for ApplyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.error())
     }
 }
 
-fn to_iam_error<E, R>(action: &'static str, target: &str, err: SdkError<E, R>) -> IamError
+/// What a NoSuchEntity answer to a call means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// Final: a read (the entity does not exist), a removal (already gone), or a create whose
+    /// boundary policy does not exist.
+    Final,
+    /// Not yet visible: a write to a role or policy this request made or read a moment ago.
+    Propagating,
+    /// Attaching an AWS managed policy: a missing role is propagation, a missing AWS policy is
+    /// final (it does not exist in this partition).
+    RolePropagating,
+}
+
+/// How a failed call may be tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    No,
+    /// Throttling, IAM's 5xx, no answer: retried until the request's retry horizon.
+    Transient,
+    /// IAM has not yet propagated something (a new entity, a new principal, a detach): retried
+    /// for at most `PROPAGATION_WINDOW`, and never past the retry horizon.
+    Propagation,
+}
+
+fn classify(err: &IamError, missing: Missing) -> Retry {
+    let transient_code = matches!(
+        err.code.as_str(),
+        "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "ServiceFailure"
+            | "ServiceUnavailable"
+            | "InternalFailure"
+            | "ConcurrentModification"
+    );
+    match err.origin {
+        Origin::Local => return Retry::No,
+        Origin::Transport => return Retry::Transient,
+        Origin::Service { status } if transient_code || status >= 500 || status == 429 => {
+            return Retry::Transient
+        }
+        Origin::Service { .. } => {}
+    }
+    let propagating = match err.code.as_str() {
+        // A principal created moments ago is not yet visible to IAM's policy validation.
+        "MalformedPolicyDocument" => {
+            matches!(err.action, "CreateRole" | "UpdateAssumeRolePolicy")
+                && err
+                    .message
+                    .to_ascii_lowercase()
+                    .contains("invalid principal")
+        }
+        // A detach or instance-profile removal not yet visible to the delete.
+        "DeleteConflict" => matches!(err.action, "DeleteRole" | "DeletePolicy"),
+        "NoSuchEntity" => match missing {
+            Missing::Final => false,
+            Missing::Propagating => true,
+            Missing::RolePropagating => err.message.to_ascii_lowercase().contains("role"),
+        },
+        _ => false,
+    };
+    if propagating {
+        Retry::Propagation
+    } else {
+        Retry::No
+    }
+}
+
+/// How long IAM may take to make a new role, policy or principal visible everywhere: calls
+/// that find it missing (or a trust that calls it invalid) are retried this long. Terraform's
+/// AWS provider waits 2 minutes for the same cases.
+pub const PROPAGATION_WINDOW: Duration = Duration::from_secs(120);
+
+/// One attempt never waits longer than this for IAM's answer.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Time kept back, of what the request has left, for taking back what a failed request made:
+/// retries of the forward work stop this much before the request's deadline.
+fn rollback_reserve(remaining: Duration) -> Duration {
+    (remaining / 4).clamp(Duration::from_millis(1_500), Duration::from_secs(60))
+}
+
+fn to_iam_error<E>(action: &'static str, target: &str, err: SdkError<E, HttpResponse>) -> IamError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let origin = match &err {
+        SdkError::ServiceError(_) => Origin::Service {
+            status: status.unwrap_or(400),
+        },
+        SdkError::TimeoutError(_) => Origin::Transport,
+        SdkError::DispatchFailure(failure) if !failure.is_user() => Origin::Transport,
+        // IAM failed and said so, in a body the SDK could not read.
+        SdkError::ResponseError(_) if status.is_some_and(|s| s >= 500) => Origin::Service {
+            status: status.unwrap_or(500),
+        },
+        _ => Origin::Local,
+    };
     let code = err.code().unwrap_or_default().to_string();
     let message = match err.message() {
         Some(message) => message.to_string(),
@@ -98,6 +255,8 @@ where
         target: target.to_string(),
         code,
         message,
+        origin,
+        after_uncertain_attempt: false,
     }
 }
 
@@ -143,20 +302,30 @@ pub const MAX_CONCURRENT_CALLS: usize = 32;
 /// The IAM calls of one request, bounded by its deadline and counted for the logs.
 pub struct Session<'a> {
     client: &'a Client,
+    /// No IAM call runs past this.
     deadline: Instant,
+    /// Retries of the forward work stop here, leaving time to take it back.
+    retry_horizon: Instant,
+    /// Set once the request is taking back or tearing down: its retries may use all the time.
+    cleaning_up: AtomicBool,
     in_flight: tokio::sync::Semaphore,
     writes: AtomicUsize,
-    /// Calls per IAM action, for the log.
+    retries: AtomicUsize,
+    /// Attempts per IAM action (retries included), for the log.
     by_action: std::sync::Mutex<BTreeMap<&'static str, usize>>,
 }
 
 impl<'a> Session<'a> {
     pub fn new(client: &'a Client, deadline: Instant) -> Self {
+        let remaining = deadline.saturating_duration_since(Instant::now());
         Session {
             client,
             deadline,
+            retry_horizon: deadline - rollback_reserve(remaining).min(remaining),
+            cleaning_up: AtomicBool::new(false),
             in_flight: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
             writes: AtomicUsize::new(0),
+            retries: AtomicUsize::new(0),
             by_action: Default::default(),
         }
     }
@@ -166,6 +335,21 @@ impl<'a> Session<'a> {
         self.deadline
     }
 
+    /// From now on the request only takes back or removes: its retries may run until the
+    /// deadline instead of stopping early to leave room for a rollback.
+    pub fn start_cleanup(&self) {
+        self.cleaning_up.store(true, Ordering::Relaxed);
+    }
+
+    fn retry_horizon(&self) -> Instant {
+        if self.cleaning_up.load(Ordering::Relaxed) {
+            self.deadline
+        } else {
+            self.retry_horizon
+        }
+    }
+
+    /// Every attempt of every call, retries included.
     pub fn calls(&self) -> usize {
         self.by_action.lock().expect("not poisoned").values().sum()
     }
@@ -174,28 +358,35 @@ impl<'a> Session<'a> {
         self.writes.load(Ordering::Relaxed)
     }
 
-    /// The IAM calls made, as `Action×count` in alphabetical order.
-    pub fn calls_by_action(&self) -> String {
-        let by_action = self.by_action.lock().expect("not poisoned");
-        let parts: Vec<String> = by_action.iter().map(|(a, n)| format!("{a}×{n}")).collect();
-        parts.join(" ")
+    /// Attempts that were retries of a failed one.
+    pub fn retries(&self) -> usize {
+        self.retries.load(Ordering::Relaxed)
     }
 
-    /// One IAM call with the retry policy: transient errors are retried with jittered,
-    /// growing waits for as long as the request's deadline leaves room.
-    async fn call<T, E, R, F, Fut>(
+    /// The attempts per IAM action, in alphabetical order.
+    pub fn calls_by_action(&self) -> BTreeMap<&'static str, usize> {
+        self.by_action.lock().expect("not poisoned").clone()
+    }
+
+    /// One IAM call under the one retry policy: each attempt is counted and bounded by the
+    /// deadline; a failure is retried, after a fully jittered growing wait, only if `classify`
+    /// says so and the wait ends before the retry horizon (for propagation, also within
+    /// `PROPAGATION_WINDOW` of the first attempt).
+    async fn call<T, E, F, Fut>(
         &self,
         action: &'static str,
         target: &str,
+        missing: Missing,
         f: F,
     ) -> Result<T, IamError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
+        let first = Instant::now();
         let mut attempt = 0u32;
+        let mut uncertain = false;
         loop {
             *self
                 .by_action
@@ -204,20 +395,38 @@ impl<'a> Session<'a> {
                 .entry(action)
                 .or_default() += 1;
             let permit = self.in_flight.acquire().await.expect("never closed");
-            let outcome = f().await;
+            // The forward work's attempts also end at the retry horizon: a hanging call must
+            // leave the rollback its time, as a retry must.
+            let attempt_end = self.retry_horizon().min(Instant::now() + ATTEMPT_TIMEOUT);
+            let outcome = tokio::time::timeout_at(attempt_end, f()).await;
             drop(permit);
-            let err = match outcome {
-                Ok(value) => return Ok(value),
-                Err(err) => to_iam_error(action, target, err),
+            let mut err = match outcome {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(err)) => to_iam_error(action, target, err),
+                Err(_) => IamError {
+                    action,
+                    target: target.to_string(),
+                    code: String::new(),
+                    message: format!("timed out: IAM did not answer within {} s or in the time the request had left", ATTEMPT_TIMEOUT.as_secs()),
+                    origin: Origin::Transport,
+                    after_uncertain_attempt: false,
+                },
             };
+            err.after_uncertain_attempt = uncertain;
+            uncertain |= matches!(err.origin, Origin::Transport)
+                || matches!(err.origin, Origin::Service { status } if status >= 500);
             attempt += 1;
             let wait = backoff(attempt);
-            if !is_transient(action, &err.code, &err.message)
-                || Instant::now() + wait >= self.deadline
-            {
+            let horizon = match classify(&err, missing) {
+                Retry::No => return Err(err),
+                Retry::Transient => self.retry_horizon(),
+                Retry::Propagation => self.retry_horizon().min(first + PROPAGATION_WINDOW),
+            };
+            if Instant::now() + wait >= horizon {
                 return Err(err);
             }
-            tracing::warn!(action, target, code = %err.code, message = %err.message, attempt, "transient IAM error; retrying");
+            self.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(action, target, code = %err.code, message = %err.message, attempt, wait_ms = wait.as_millis() as u64, "retrying IAM call");
             tokio::time::sleep(wait).await;
         }
     }
@@ -231,18 +440,21 @@ impl<'a> Session<'a> {
         policy_arns: &[String],
         for_delete: bool,
     ) -> Result<ActualState, IamError> {
+        let names = roles;
         let roles = try_join_all(
-            roles
+            names
                 .iter()
                 .map(|(name, inline)| self.read_role(name, inline, for_delete)),
         );
         let policies = try_join_all(policy_arns.iter().map(|a| self.read_policy(a, for_delete)));
         let (roles, policies) = futures::try_join!(roles, policies)?;
         Ok(ActualState {
-            roles: roles
-                .into_iter()
-                .flatten()
-                .map(|r| (r.name.clone(), r))
+            // Keyed by the name asked for: IAM finds `MyRole` when asked for `myrole` (names are
+            // unique regardless of case), and the plan looks roles up by the desired name.
+            roles: names
+                .iter()
+                .zip(roles)
+                .filter_map(|((asked, _), found)| Some((asked.clone(), found?)))
                 .collect(),
             policies: policies
                 .into_iter()
@@ -252,7 +464,7 @@ impl<'a> Session<'a> {
         })
     }
 
-    async fn list<T, E, R, F, Fut>(
+    async fn list<T, E, F, Fut>(
         &self,
         action: &'static str,
         target: &str,
@@ -260,11 +472,10 @@ impl<'a> Session<'a> {
     ) -> Result<Option<Vec<T>>, IamError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+        Fut: Future<Output = Result<Vec<T>, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
-        or_missing(self.call(action, target, f).await)
+        or_missing(self.call(action, target, Missing::Final, f).await)
     }
 
     async fn inline_document(
@@ -273,7 +484,7 @@ impl<'a> Session<'a> {
         policy_name: &str,
     ) -> Result<Option<Value>, IamError> {
         let target = format!("role {role} (inline policy {policy_name})");
-        let got = self.call("GetRolePolicy", &target, || {
+        let got = self.call("GetRolePolicy", &target, Missing::Final, || {
             self.client
                 .get_role_policy()
                 .role_name(role)
@@ -294,7 +505,7 @@ impl<'a> Session<'a> {
         let target = format!("role {name}");
         let target = target.as_str();
         let get = async {
-            let got = self.call("GetRole", target, || {
+            let got = self.call("GetRole", target, Missing::Final, || {
                 self.client.get_role().role_name(name).send()
             });
             Ok(or_missing(got.await)?.and_then(|got| got.role().cloned()))
@@ -399,7 +610,7 @@ impl<'a> Session<'a> {
         let target = format!("policy {arn}");
         let target = target.as_str();
         let get = async {
-            let got = self.call("GetPolicy", target, || {
+            let got = self.call("GetPolicy", target, Missing::Final, || {
                 self.client.get_policy().policy_arn(arn).send()
             });
             Ok(or_missing(got.await)?.and_then(|got| got.policy().cloned()))
@@ -419,7 +630,7 @@ impl<'a> Session<'a> {
         };
         let document = match policy.default_version_id() {
             Some(default_version) if !for_delete => {
-                let got = self.call("GetPolicyVersion", target, || {
+                let got = self.call("GetPolicyVersion", target, Missing::Final, || {
                     self.client
                         .get_policy_version()
                         .policy_arn(arn)
@@ -492,6 +703,14 @@ impl<'a> Session<'a> {
         let target = op.target();
         let c = self.client;
         let t = target.as_str();
+        let removal = op.is_removal();
+        let missing = match op {
+            _ if removal => Missing::Final,
+            Op::CreateRole { .. } | Op::CreatePolicy { .. } => Missing::Final,
+            Op::AttachPolicy { arn, .. } if is_aws_managed(arn) => Missing::RolePropagating,
+            // Every other write is to a role or policy this request made or just read.
+            _ => Missing::Propagating,
+        };
         let result = match op {
             Op::CreateRole {
                 name,
@@ -500,7 +719,7 @@ impl<'a> Session<'a> {
                 permissions_boundary,
                 tags,
             } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.create_role()
                         .role_name(name)
                         .path(path)
@@ -512,7 +731,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::UpdateTrust { role, trust } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.update_assume_role_policy()
                         .role_name(role)
                         .policy_document(trust.to_string())
@@ -521,7 +740,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::PutBoundary { role, arn } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.put_role_permissions_boundary()
                         .role_name(role)
                         .permissions_boundary(arn)
@@ -530,13 +749,13 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::DeleteBoundary { role } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.delete_role_permissions_boundary().role_name(role).send()
                 })
                 .await
                 .map(drop),
             Op::TagRole { role, tags } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.tag_role()
                         .role_name(role)
                         .set_tags(Some(map_to_tags(tags)))
@@ -545,7 +764,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::UntagRole { role, keys } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.untag_role()
                         .role_name(role)
                         .set_tag_keys(Some(keys.clone()))
@@ -554,7 +773,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::AttachPolicy { role, arn } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.attach_role_policy()
                         .role_name(role)
                         .policy_arn(arn)
@@ -563,7 +782,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::DetachPolicy { role, arn } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.detach_role_policy()
                         .role_name(role)
                         .policy_arn(arn)
@@ -576,7 +795,7 @@ impl<'a> Session<'a> {
                 name,
                 document,
             } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.put_role_policy()
                         .role_name(role)
                         .policy_name(name)
@@ -586,7 +805,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::DeleteInlinePolicy { role, name } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.delete_role_policy()
                         .role_name(role)
                         .policy_name(name)
@@ -595,7 +814,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::RemoveFromInstanceProfile { role, profile } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.remove_role_from_instance_profile()
                         .role_name(role)
                         .instance_profile_name(profile)
@@ -604,7 +823,9 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::DeleteRole { role } => self
-                .call(action, t, || c.delete_role().role_name(role).send())
+                .call(action, t, missing, || {
+                    c.delete_role().role_name(role).send()
+                })
                 .await
                 .map(drop),
             Op::CreatePolicy {
@@ -612,8 +833,9 @@ impl<'a> Session<'a> {
                 path,
                 document,
                 tags,
+                ..
             } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.create_policy()
                         .policy_name(name)
                         .path(path)
@@ -624,7 +846,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::CreatePolicyVersion { arn, document } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.create_policy_version()
                         .policy_arn(arn)
                         .policy_document(document.to_string())
@@ -634,7 +856,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::DeletePolicyVersion { arn, version_id } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.delete_policy_version()
                         .policy_arn(arn)
                         .version_id(version_id)
@@ -643,7 +865,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::TagPolicy { arn, tags } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.tag_policy()
                         .policy_arn(arn)
                         .set_tags(Some(map_to_tags(tags)))
@@ -652,7 +874,7 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::UntagPolicy { arn, keys } => self
-                .call(action, t, || {
+                .call(action, t, missing, || {
                     c.untag_policy()
                         .policy_arn(arn)
                         .set_tag_keys(Some(keys.clone()))
@@ -661,35 +883,72 @@ impl<'a> Session<'a> {
                 .await
                 .map(drop),
             Op::DeletePolicy { arn } => self
-                .call(action, t, || c.delete_policy().policy_arn(arn).send())
+                .call(action, t, missing, || {
+                    c.delete_policy().policy_arn(arn).send()
+                })
                 .await
                 .map(drop),
         };
-        let removal = matches!(
-            op,
-            Op::DetachPolicy { .. }
-                | Op::DeleteInlinePolicy { .. }
-                | Op::RemoveFromInstanceProfile { .. }
-                | Op::DeleteRole { .. }
-                | Op::DeletePolicyVersion { .. }
-                | Op::DeletePolicy { .. }
-                | Op::DeleteBoundary { .. }
-        );
         match result {
             Err(e) if removal && e.is_not_found() => Ok(()),
+            // An earlier attempt landed although IAM did not say so: the entity carries this
+            // request's owner tag.
+            Err(e) if e.is_already_exists() && e.after_uncertain_attempt => {
+                match self.made_by(op).await {
+                    Ok(true) => Ok(()),
+                    _ => Err(e),
+                }
+            }
             other => other,
         }
     }
+
+    /// Whether the role or policy an `Op::CreateRole` / `Op::CreatePolicy` names exists with the
+    /// owner tag that op would have given it.
+    async fn made_by(&self, op: &Op) -> Result<bool, IamError> {
+        let c = self.client;
+        let target = op.target();
+        let (tags, wanted) = match op {
+            Op::CreateRole { name, tags, .. } => {
+                let got = self.call("GetRole", &target, Missing::Final, || {
+                    c.get_role().role_name(name).send()
+                });
+                let got = got.await?;
+                (got.role().map(|r| tags_to_map(r.tags())), tags)
+            }
+            Op::CreatePolicy { arn, tags, .. } => {
+                let got = self.call("GetPolicy", &target, Missing::Final, || {
+                    c.get_policy().policy_arn(arn).send()
+                });
+                let got = got.await?;
+                (got.policy().map(|p| tags_to_map(p.tags())), tags)
+            }
+            _ => return Ok(false),
+        };
+        let owner = |tags: &BTreeMap<String, String>| tags.get(OWNER_TAG_KEY).cloned();
+        Ok(tags.is_some_and(|found| owner(&found).is_some() && owner(&found) == owner(wanted)))
+    }
 }
 
+/// AWS managed policies live in the account named `aws`.
+fn is_aws_managed(policy_arn: &str) -> bool {
+    policy_arn.split(':').nth(4) == Some("aws")
+}
+
+/// The wait before retry `attempt` (1, 2, …): "full jitter", uniformly random up to a cap
+/// that doubles from 200 ms to 5 s, so many stacks throttled together spread out.
 fn backoff(attempt: u32) -> Duration {
-    let base_ms = (100u64 << attempt.min(5)).min(3_000);
-    // Jitter from the clock: enough to keep concurrent retries from marching in step.
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    Duration::from_millis(base_ms / 2 + nanos % (base_ms / 2 + 1))
+    let cap_ms = (200u64 << attempt.saturating_sub(1).min(5)).min(5_000);
+    Duration::from_millis(random_below(cap_ms + 1))
+}
+
+/// A random number below `bound`: std's `RandomState` is keyed from the operating system's
+/// random source (per thread, then stepped), which is all the jitter needs.
+fn random_below(bound: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(bound);
+    hasher.finish() % bound.max(1)
 }
 
 #[cfg(test)]
@@ -706,38 +965,111 @@ mod tests {
         assert_eq!(parse_document(encoded), expected);
     }
 
-    #[test]
-    fn transient_errors() {
-        assert!(is_transient(
-            "AttachRolePolicy",
-            "Throttling",
-            "Rate exceeded"
-        ));
-        assert!(is_transient("TagRole", "ConcurrentModification", ""));
-        assert!(is_transient(
-            "CreateRole",
-            "MalformedPolicyDocument",
-            "Invalid principal in policy: \"AWS\":\"arn\""
-        ));
-        assert!(!is_transient(
-            "CreateRole",
-            "MalformedPolicyDocument",
-            "Syntax errors in policy"
-        ));
-        assert!(!is_transient(
-            "CreateRole",
-            "LimitExceeded",
-            "Cannot exceed quota"
-        ));
-        assert!(!is_transient("CreateRole", "AccessDenied", "no"));
-        assert!(is_transient("DeleteRole", "DeleteConflict", "must detach"));
-        assert!(!is_transient("CreateRole", "EntityAlreadyExists", "exists"));
+    fn error(action: &'static str, status: u16, code: &str, message: &str) -> IamError {
+        IamError {
+            action,
+            target: "role r".into(),
+            code: code.into(),
+            message: message.into(),
+            origin: Origin::Service { status },
+            after_uncertain_attempt: false,
+        }
     }
 
     #[test]
-    fn backoff_grows_and_is_bounded() {
-        assert!(backoff(1) <= Duration::from_millis(200));
-        assert!(backoff(10) <= Duration::from_millis(3_000));
-        assert!(backoff(10) >= Duration::from_millis(1_500));
+    fn what_is_retried() {
+        use Missing::*;
+        let cases = [
+            (error("AttachRolePolicy", 400, "Throttling", "Rate exceeded"), Final, Retry::Transient),
+            (error("TagRole", 409, "ConcurrentModification", ""), Final, Retry::Transient),
+            (error("GetRole", 500, "ServiceFailure", "x"), Final, Retry::Transient),
+            (error("GetRole", 503, "", ""), Final, Retry::Transient),
+            (
+                error("CreateRole", 400, "MalformedPolicyDocument", "Invalid principal in policy: \"AWS\":\"arn\""),
+                Final,
+                Retry::Propagation,
+            ),
+            (error("CreateRole", 400, "MalformedPolicyDocument", "Syntax errors in policy"), Final, Retry::No),
+            (error("CreateRole", 409, "LimitExceeded", "Cannot exceed quota for RolesPerAccount: 1000"), Final, Retry::No),
+            (error("CreateRole", 403, "AccessDenied", "no"), Final, Retry::No),
+            (error("DeleteRole", 409, "DeleteConflict", "must detach"), Final, Retry::Propagation),
+            (error("CreateRole", 409, "EntityAlreadyExists", "exists"), Final, Retry::No),
+            // A write to something this request made a moment ago; a read or create: final.
+            (error("PutRolePolicy", 404, "NoSuchEntity", "The role with name r cannot be found."), Propagating, Retry::Propagation),
+            (error("GetRole", 404, "NoSuchEntity", "The role with name r cannot be found."), Final, Retry::No),
+            // Attaching an AWS managed policy: a missing role propagates, a missing policy is final.
+            (error("AttachRolePolicy", 404, "NoSuchEntity", "The role with name r cannot be found."), RolePropagating, Retry::Propagation),
+            (error("AttachRolePolicy", 404, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/X does not exist or is not attachable."), RolePropagating, Retry::No),
+            (error("AttachRolePolicy", 404, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/X does not exist or is not attachable."), Propagating, Retry::Propagation),
+        ];
+        for (err, missing, expected) in cases {
+            assert_eq!(classify(&err, missing), expected, "{err} ({missing:?})");
+        }
+        // No answer may have landed: retried. An error without a code from building the
+        // request or reading the answer: not.
+        let mut transport = error("CreateRole", 0, "", "connection reset");
+        transport.origin = Origin::Transport;
+        assert_eq!(classify(&transport, Missing::Final), Retry::Transient);
+        let mut local = error("CreateRole", 0, "", "failed to construct request");
+        local.origin = Origin::Local;
+        assert_eq!(classify(&local, Missing::Final), Retry::No);
+    }
+
+    #[test]
+    fn limit_exceeded_names_the_quota() {
+        let e = error(
+            "AttachRolePolicy",
+            409,
+            "LimitExceeded",
+            "Cannot exceed quota for PoliciesPerRole: 10",
+        );
+        assert_eq!(
+            e.to_string(),
+            "AttachRolePolicy on role r failed: LimitExceeded: Cannot exceed quota for PoliciesPerRole: 10 \
+             (IAM quota: managed policies per role, 10 by default; raise it in Service Quotas or use fewer; nothing this request made was kept)"
+        );
+        let e = error(
+            "CreateRole",
+            409,
+            "LimitExceeded",
+            "Cannot exceed quota for ACLSizePerRole: 2048",
+        );
+        assert!(
+            e.to_string()
+                .contains("role trust policy length, 2,048 characters"),
+            "{e}"
+        );
+        let e = error("GetRole", 0, "", "dispatch failure");
+        assert_eq!(e.to_string(), "GetRole on role r failed: dispatch failure");
+    }
+
+    #[test]
+    fn backoff_is_jittered_and_bounded() {
+        let waits: Vec<Duration> = (0..200).map(|_| backoff(1)).collect();
+        assert!(waits.iter().all(|w| *w <= Duration::from_millis(200)));
+        assert!(waits.iter().any(|w| *w != waits[0]), "jittered");
+        assert!((0..200).all(|_| backoff(30) <= Duration::from_secs(5)));
+        let late: Duration = (0..200).map(|_| backoff(30)).sum();
+        assert!(
+            late / 200 > Duration::from_millis(1_500),
+            "grows: mean {:?}",
+            late / 200
+        );
+    }
+
+    #[test]
+    fn rollback_reserve_is_bounded() {
+        assert_eq!(
+            rollback_reserve(Duration::from_secs(2)),
+            Duration::from_millis(1_500)
+        );
+        assert_eq!(
+            rollback_reserve(Duration::from_secs(60)),
+            Duration::from_secs(15)
+        );
+        assert_eq!(
+            rollback_reserve(Duration::from_secs(900)),
+            Duration::from_secs(60)
+        );
     }
 }

@@ -2,9 +2,10 @@ use ecs_iam_roles::account::Caller;
 use ecs_iam_roles::handler::{self, Deps};
 use ecs_iam_roles::operator::Operator;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing_subscriber::filter::LevelFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -14,27 +15,22 @@ async fn main() -> Result<(), Error> {
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
-                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(log_filter())
         .init();
 
     // Clients are built once per process; the SDK reads region, credentials and
     // AWS_ENDPOINT_URL from the standard environment.
-    // The SDK's own retries take throttling and 5xx with short waits; iam.rs retries IAM's
-    // eventual-consistency errors on top, within the request's deadline.
-    let retry = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(4)
-        .with_initial_backoff(Duration::from_millis(200))
-        .with_max_backoff(Duration::from_secs(5));
-    let config = aws_config::from_env().retry_config(retry).load().await;
+    let config = aws_config::from_env().load().await;
+    // IAM's retries are decided in one place, iam.rs's Session::call, which knows IAM's
+    // eventual-consistency cases and the request's deadline and counts every attempt; the
+    // SDK's own retries would multiply its attempts unseen, so they are off for IAM.
+    let iam_config = aws_sdk_iam::config::Builder::from(&config)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
     let deps = Arc::new(Deps {
-        iam: aws_sdk_iam::Client::new(&config),
+        iam: aws_sdk_iam::Client::from_conf(iam_config),
         http: reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
             .build()?,
         operator: Operator::from_env(),
         caller: Caller::new(aws_sdk_sts::Client::new(&config)),
@@ -47,8 +43,27 @@ async fn main() -> Result<(), Error> {
             tracing::warn!(error = %e, "could not learn the function's own account yet");
         }
     });
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         handler::handle(deps.clone(), event)
     }))
     .await
+}
+
+/// The log level from `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`), read as a bare level (TRACE …
+/// ERROR, FATAL): this crate logs at that level, every other crate at INFO at most. At DEBUG
+/// and TRACE the Lambda runtime and the HTTP stacks log raw events and requests, with the
+/// ResponseURL's signature and ExternalIds; no setting may turn those on.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let setting = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_default();
+    let level = match setting.trim().to_ascii_lowercase().as_str() {
+        "trace" => LevelFilter::TRACE,
+        "debug" => LevelFilter::DEBUG,
+        "warn" => LevelFilter::WARN,
+        "error" | "fatal" => LevelFilter::ERROR,
+        _ => LevelFilter::INFO,
+    };
+    let others = level.min(LevelFilter::INFO);
+    tracing_subscriber::EnvFilter::new(format!("{others},ecs_iam_roles={level}"))
 }

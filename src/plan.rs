@@ -102,6 +102,8 @@ pub enum Op {
         role: String,
     },
     CreatePolicy {
+        /// The ARN it will have (to recognise it as this request's after an unclear answer).
+        arn: String,
         name: String,
         path: String,
         document: Value,
@@ -151,6 +153,20 @@ impl Op {
             Op::UntagPolicy { .. } => "UntagPolicy",
             Op::DeletePolicy { .. } => "DeletePolicy",
         }
+    }
+
+    /// Whether the operation takes something away (so finding it gone means it is done).
+    pub fn is_removal(&self) -> bool {
+        matches!(
+            self,
+            Op::DetachPolicy { .. }
+                | Op::DeleteInlinePolicy { .. }
+                | Op::RemoveFromInstanceProfile { .. }
+                | Op::DeleteRole { .. }
+                | Op::DeletePolicyVersion { .. }
+                | Op::DeletePolicy { .. }
+                | Op::DeleteBoundary { .. }
+        )
     }
 
     /// The role or policy the operation acts on, for error messages.
@@ -312,6 +328,14 @@ pub enum PlanError {
     /// Adopting the role would let the kind's trusted principal use permissions it already has.
     #[error("role {name} cannot be adopted: it holds permissions beyond its kind's ({}), which the new trust would hand to another principal; nothing was changed. Remove them from the role first, or choose another RoleName", extra.join(", "))]
     AdoptionWidens { name: String, extra: Vec<String> },
+    /// The tags IAM would have to hold at once exceed its limit.
+    #[error("{entity} {name} would carry {count} tags ({own} of them this resource's own bookkeeping, the rest its Tags and the tags it already has); IAM allows 50. Nothing was changed. Use fewer Tags, remove tags from the {entity}, or change Tags in two updates")]
+    TooManyTags {
+        entity: &'static str,
+        name: String,
+        count: usize,
+        own: usize,
+    },
     /// IAM cannot move a role to another path.
     #[error("role {name} exists at path {actual}, not {wanted}; IAM cannot change a role's path. Use another RoleName or remove the role")]
     WrongPath {
@@ -405,18 +429,52 @@ fn tag_diff(
     desired: &BTreeMap<String, String>,
     actual: &BTreeMap<String, String>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
+    // IAM keeps one tag per key regardless of case (and keeps the case it was first given).
+    let find = |tags: &BTreeMap<String, String>, key: &str| {
+        tags.iter()
+            .find(|(k, _)| k.to_lowercase() == key.to_lowercase())
+            .map(|(_, v)| v.clone())
+    };
     let to_set = desired
         .iter()
-        .filter(|(k, v)| actual.get(*k) != Some(*v))
+        .filter(|(k, v)| find(actual, k).as_ref() != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     // Bookkeeping tags (lineage, adoption record) are kept unless replaced.
     let to_remove = actual
         .keys()
-        .filter(|k| !desired.contains_key(*k) && !is_bookkeeping_key(k))
+        .filter(|k| find(desired, k).is_none() && !is_bookkeeping_key(k))
         .cloned()
         .collect();
     (to_set, to_remove)
+}
+
+/// IAM's limit of tags on one role or policy.
+pub const MAX_TAGS_PER_ENTITY: usize = 50;
+
+/// Tagging runs alongside untagging, so an entity may briefly carry every tag it has now and
+/// every tag being set: that must fit in IAM's limit, or IAM refuses part-way.
+fn check_tag_budget(
+    entity: &'static str,
+    name: &str,
+    found: &BTreeMap<String, String>,
+    set: &BTreeMap<String, String>,
+) -> Result<(), PlanError> {
+    let keys: std::collections::BTreeSet<String> = found
+        .keys()
+        .chain(set.keys())
+        .map(|k| k.to_lowercase())
+        .collect();
+    if keys.len() <= MAX_TAGS_PER_ENTITY {
+        return Ok(());
+    }
+    let own = keys.iter().filter(|k| is_bookkeeping_key(k)).count();
+    Err(PlanError::TooManyTags {
+        entity,
+        name: name.to_string(),
+        count: keys.len(),
+        own,
+    })
 }
 
 /// IAM keeps at most five versions of a managed policy.
@@ -437,6 +495,7 @@ pub fn converge(
             ops.push((
                 Stage::Own,
                 Op::CreatePolicy {
+                    arn: policy.arn.clone(),
                     name: policy.name.clone(),
                     path: policy.path.clone(),
                     document: policy.document.clone(),
@@ -473,6 +532,7 @@ pub fn converge(
             ));
         }
         let (set, unset) = tag_diff(&policy.tags, &found.tags);
+        check_tag_budget("policy", &policy.arn, &found.tags, &set)?;
         if !set.is_empty() {
             ops.push((
                 Stage::Own,
@@ -607,6 +667,7 @@ pub fn converge(
             tags.extend(record.to_tags());
         }
         let (set, unset) = tag_diff(&tags, &found.tags);
+        check_tag_budget("role", name, &found.tags, &set)?;
         if !set.is_empty() {
             ops.push((
                 Stage::Own,
@@ -1401,6 +1462,69 @@ mod tests {
             panic!("{undo_plan}")
         };
         assert_eq!(tags[OWNER_TAG_KEY], "previous");
+    }
+
+    #[test]
+    fn adoption_that_would_pass_fifty_tags_is_refused_before_any_call() {
+        let state = desired(
+            json!({"AdoptExisting": "true", "Tags": [{"Key": "team", "Value": "platform"}], "Roles": {"TaskExecution": {"RoleName": "theirs"}}}),
+        );
+        let mut actual = as_actual(&state);
+        let role = actual.roles.get_mut("theirs").unwrap();
+        // The role's own 47 tags, and a trust the record must keep (about 425 characters of
+        // JSON, 568 of base64); with the user's tag, the owner tag and the adoption record
+        // (marker and three chunks) that is 53.
+        role.tags = (0..47)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        role.trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole", "Sid": "x".repeat(300)}]});
+        let adopt = Ownership {
+            adopt: true,
+            ..Ownership::sole(OWNER)
+        };
+        let err = converge(&state, &actual, &adopt).unwrap_err();
+        let PlanError::TooManyTags {
+            entity,
+            name,
+            count,
+            own,
+        } = &err
+        else {
+            panic!("{err}")
+        };
+        assert_eq!((*entity, name.as_str()), ("role", "theirs"));
+        assert_eq!((*count, *own), (53, 5));
+        assert!(
+            err.to_string()
+                .contains("IAM allows 50. Nothing was changed"),
+            "{err}"
+        );
+        // With three of its tags fewer, it fits exactly.
+        let role = actual.roles.get_mut("theirs").unwrap();
+        role.tags
+            .retain(|k, _| !["k0", "k1", "k2"].contains(&k.as_str()));
+        assert!(converge(&state, &actual, &adopt).is_ok());
+    }
+
+    #[test]
+    fn tag_keys_are_one_key_regardless_of_case() {
+        let state = desired(
+            json!({"Tags": [{"Key": "Team", "Value": "platform"}], "Roles": {"TaskExecution": {}}}),
+        );
+        let mut actual = as_actual(&state);
+        let role = actual.roles.values_mut().next().unwrap();
+        let value = role.tags.remove("Team").unwrap();
+        role.tags.insert("team".into(), value);
+        // IAM keeps `team` for `Team`: no drift, nothing to write.
+        let plan = converge(&state, &actual, &Ownership::sole(OWNER)).unwrap();
+        assert!(plan.is_empty(), "{plan}");
+        // A different value is set once, and the key is never untagged.
+        let role = actual.roles.values_mut().next().unwrap();
+        role.tags.insert("team".into(), "other".into());
+        let plan = converge(&state, &actual, &Ownership::sole(OWNER)).unwrap();
+        let ops: Vec<String> = plan.ops().map(ToString::to_string).collect();
+        assert_eq!(ops.len(), 1, "{ops:?}");
+        assert!(ops[0].starts_with("TagRole"), "{ops:?}");
     }
 
     #[test]

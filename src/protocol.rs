@@ -5,10 +5,14 @@ use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceRequest, CloudFormationCustomResourceResponse,
     CloudFormationCustomResourceResponseStatus,
 };
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// One PUT attempt waits at most this long (and never past the deadline).
+const PUT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// CloudFormation rejects response bodies larger than this.
 pub const MAX_BODY_BYTES: usize = 4096;
@@ -23,6 +27,36 @@ pub struct EventFields {
     pub request_id: String,
     pub logical_resource_id: String,
     pub physical_resource_id: Option<String>,
+    /// `ResourceProperties.ServiceToken`: the function CloudFormation invoked (see
+    /// `handler::is_relayed`).
+    pub service_token: Option<String>,
+}
+
+/// The top level of an event, read without building nested values: serde_json skips what it
+/// does not keep without its depth limit, so this works where building a `Value` fails.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Shallow<'a> {
+    #[serde(borrow)]
+    request_type: Option<&'a RawValue>,
+    #[serde(rename = "ResponseURL", borrow)]
+    response_url: Option<&'a RawValue>,
+    #[serde(borrow)]
+    stack_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    request_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    logical_resource_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    physical_resource_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    resource_properties: Option<&'a RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct ShallowProperties<'a> {
+    #[serde(rename = "ServiceToken", borrow)]
+    service_token: Option<&'a RawValue>,
 }
 
 impl EventFields {
@@ -35,6 +69,34 @@ impl EventFields {
             request_id: text("RequestId").unwrap_or_default(),
             logical_resource_id: text("LogicalResourceId").unwrap_or_default(),
             physical_resource_id: text("PhysicalResourceId").filter(|id| !id.is_empty()),
+            service_token: raw
+                .get("ResourceProperties")
+                .and_then(|p| p.get("ServiceToken"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+
+    /// The fields of an event that cannot be parsed into a `Value` (see `Shallow`); all empty
+    /// when even its top level cannot be read.
+    pub fn read_shallow(raw: &str) -> EventFields {
+        let Ok(top) = serde_json::from_str::<Shallow>(raw) else {
+            return EventFields::default();
+        };
+        let text = |value: Option<&RawValue>| {
+            value.and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+        };
+        EventFields {
+            request_type: text(top.request_type),
+            response_url: text(top.response_url).filter(|url| !url.is_empty()),
+            stack_id: text(top.stack_id).unwrap_or_default(),
+            request_id: text(top.request_id).unwrap_or_default(),
+            logical_resource_id: text(top.logical_resource_id).unwrap_or_default(),
+            physical_resource_id: text(top.physical_resource_id).filter(|id| !id.is_empty()),
+            service_token: top
+                .resource_properties
+                .and_then(|p| serde_json::from_str::<ShallowProperties>(p.get()).ok())
+                .and_then(|p| text(p.service_token)),
         }
     }
 }
@@ -100,6 +162,22 @@ impl Answer {
             data: BTreeMap::new(),
         }
     }
+}
+
+/// A relay (the CDK Provider framework) puts the failed invocation's message into its own
+/// answer with its stack and a log line (about 600 bytes): the message keeps that much room.
+pub const RELAYED_REASON_MAX_BYTES: usize = MAX_BODY_BYTES - 1024;
+
+/// `reason`, cut to at most `max_bytes` (marked as cut).
+pub fn cut_reason(reason: &str, max_bytes: usize) -> String {
+    const MARK: &str = " [cut]";
+    if reason.len() <= max_bytes {
+        return reason.to_string();
+    }
+    format!(
+        "{}{MARK}",
+        cut_at_char_boundary(reason, max_bytes.saturating_sub(MARK.len()))
+    )
 }
 
 fn cut_at_char_boundary(s: &str, max_bytes: usize) -> &str {
@@ -180,11 +258,15 @@ pub async fn put_response(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
+        // Each attempt ends by the deadline, also against a server that accepts the connection
+        // and never answers.
+        let left = deadline.saturating_duration_since(Instant::now());
         let outcome = http
             .put(url)
             .header(reqwest::header::CONTENT_TYPE, "")
             .header(reqwest::header::CONTENT_LENGTH, body.len())
             .body(body.clone())
+            .timeout(left.min(PUT_ATTEMPT_TIMEOUT))
             .send()
             .await;
         let retryable = match outcome {
@@ -197,6 +279,7 @@ pub async fn put_response(
                 format!("HTTP {status}")
             }
             // reqwest's error text includes the URL; keep only the redacted one.
+            Err(e) if e.is_timeout() => format!("no answer in time: {}", e.without_url()),
             Err(e) => format!("connection error: {}", e.without_url()),
         };
         let wait = Duration::from_millis(200u64 << attempt.min(4));
@@ -224,6 +307,7 @@ mod tests {
             request_id: "r1".into(),
             logical_resource_id: "EcsRoles".into(),
             physical_resource_id: None,
+            service_token: None,
         }
     }
 
