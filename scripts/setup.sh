@@ -2,7 +2,9 @@
 # Install what the other scripts need into ignored folders of the repository:
 # - .venv (PyPI): moto_server, cargo-lambda, ziglang and cfn-lint;
 # - test-tools/authz/node_modules (npm, from its lockfile): the IAM policy engine that the
-#   authorization test replays the function's IAM calls through.
+#   authorization test replays the function's IAM calls through;
+# - test-tools/cdk-relay/node_modules (npm, from its lockfile): aws-cdk-lib, whose own
+#   provider-framework runtime the relay test runs, and the AWS SDK clients it loads (~200 MB).
 # Each re-runs only when its pinned list changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +18,16 @@ if ! { [ -f "$stamp" ] && cmp -s scripts/requirements-dev.txt "$stamp"; }; then
   cp scripts/requirements-dev.txt "$stamp"
 fi
 
-tools=test-tools/authz
-stamp=$tools/node_modules/.lock-installed
-if ! { [ -f "$stamp" ] && cmp -s $tools/package-lock.json "$stamp"; }; then
-  command -v npm >/dev/null || { echo "setup: node and npm are needed (apt-get install nodejs npm)" >&2; exit 1; }
-  echo "setup: installing the IAM policy engine into $tools/node_modules" >&2
-  (cd $tools && npm ci --no-audit --no-fund --loglevel=error)
-  cp $tools/package-lock.json "$stamp"
-fi
+# npm_tool DIR WHAT: `npm ci` in DIR unless its node_modules matches its lockfile.
+npm_tool() {
+  local tools=$1 what=$2
+  local stamp=$tools/node_modules/.lock-installed
+  if ! { [ -f "$stamp" ] && cmp -s "$tools/package-lock.json" "$stamp"; }; then
+    command -v npm >/dev/null || { echo "setup: node and npm are needed (apt-get install nodejs npm)" >&2; exit 1; }
+    echo "setup: installing $what into $tools/node_modules" >&2
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$tools/package-lock.json" "$stamp"
+  fi
+}
+npm_tool test-tools/authz "the IAM policy engine"
+npm_tool test-tools/cdk-relay "aws-cdk-lib's provider framework and the AWS SDK clients it loads"
