@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod desired;
 pub mod handler;
 pub mod iam;
+pub mod iam_rules;
 pub mod identity;
 pub mod operator;
 pub mod order;

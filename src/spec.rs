@@ -2,7 +2,12 @@
 //! call, and names the property at fault.
 
 use crate::catalog::Kind;
-use serde_json::{Map, Value};
+use crate::iam_rules::shown;
+pub use crate::iam_rules::{
+    check_cluster_name, check_external_id, check_path, check_policy_arn, check_policy_name,
+    check_principal_arn, check_region, check_role_name, check_tag_key, check_tag_value,
+};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -59,9 +64,32 @@ pub struct Spec {
 
 impl Spec {
     /// A stable text for these properties (same properties, same text), whatever order or
-    /// scalar form (`"true"`, `true`) they arrived in.
+    /// scalar form (`"true"`, `true`) they arrived in: JSON with sorted keys, absent optional
+    /// properties left out. A replacement's PhysicalResourceId is derived from it, so it must not
+    /// change with a Rust release or a refactoring (as `Debug` output may), only with the
+    /// properties; a test pins it.
     pub fn fingerprint(&self) -> String {
-        format!("{self:?}")
+        // Destructured without `..`: a new field does not compile until it is placed here.
+        let Spec {
+            path,
+            permissions_boundary,
+            tags,
+            adopt_existing,
+            restrict_trust_to_account,
+            roles,
+        } = self;
+        let roles: Map<String, Value> = roles
+            .iter()
+            .map(|(kind, role)| (kind.name().to_string(), role.canonical()))
+            .collect();
+        canonical_json(&json!({
+            "Path": path,
+            "PermissionsBoundary": permissions_boundary,
+            "Tags": tags,
+            "AdoptExisting": adopt_existing,
+            "RestrictTrustToAccount": restrict_trust_to_account,
+            "Roles": roles,
+        }))
     }
 }
 
@@ -76,6 +104,51 @@ pub struct RoleSpec {
     pub external_id: Option<String>,
     /// `SsoRegion` or `EcsRegion`.
     pub region: Option<String>,
+}
+
+impl RoleSpec {
+    fn canonical(&self) -> Value {
+        let RoleSpec {
+            role_name,
+            policy_name,
+            least_privilege,
+            cluster_name,
+            trusted_principal_arn,
+            external_id,
+            region,
+        } = self;
+        json!({
+            "RoleName": role_name,
+            "PolicyName": policy_name,
+            "LeastPrivilege": least_privilege,
+            "ClusterName": cluster_name,
+            "TrustedPrincipalArn": trusted_principal_arn,
+            "ExternalId": external_id,
+            "Region": region,
+        })
+    }
+}
+
+/// `value` as compact JSON with every object's keys sorted and its null members left out,
+/// whatever order `serde_json::Map` keeps (it keeps insertion order under `preserve_order`).
+fn canonical_json(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> =
+                map.iter().filter(|(_, v)| !v.is_null()).collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            let members: Vec<String> = members
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), canonical_json(v)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        scalar => scalar.to_string(),
+    }
 }
 
 /// One bad property: where it is and what is wrong with it.
@@ -132,9 +205,29 @@ impl Checker {
         if theirs != partition {
             self.fail(
                 property,
-                format!("{arn:?} is in partition {theirs:?}, but the stack is in {partition:?}"),
+                format!(
+                    "{} is in partition {theirs:?}, but the stack is in {partition:?}",
+                    shown(arn)
+                ),
             );
         }
+    }
+
+    /// An ARN property: its shape (`check`), then the stack's partition. Every ARN property is
+    /// read through here, so none can skip the partition check.
+    fn arn(
+        &mut self,
+        object: &Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        check: fn(&str) -> Result<(), String>,
+        context: Context,
+    ) -> Option<String> {
+        let arn = self.checked(object, prefix, key, check)?;
+        if let Some(partition) = context.partition {
+            self.same_partition(&format!("{prefix}{key}"), &arn, partition);
+        }
+        Some(arn)
     }
 
     /// A scalar as CloudFormation sends it: a string, or (from direct invokes) a JSON scalar.
@@ -232,10 +325,7 @@ pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError>
     let path = c
         .checked(top, "", "Path", check_path)
         .unwrap_or_else(|| context.default_path.to_string());
-    let permissions_boundary = c.checked(top, "", "PermissionsBoundary", check_policy_arn);
-    if let (Some(arn), Some(partition)) = (&permissions_boundary, context.partition) {
-        c.same_partition("PermissionsBoundary", arn, partition);
-    }
+    let permissions_boundary = c.arn(top, "", "PermissionsBoundary", check_policy_arn, context);
     let tags = parse_tags(&mut c, top.get("Tags"));
     let adopt_existing = c.boolean(top, "", "AdoptExisting", false);
     let restrict_trust_to_account = c.boolean(top, "", "RestrictTrustToAccount", true);
@@ -344,18 +434,16 @@ fn parse_role(c: &mut Checker, kind: Kind, value: &Value, context: Context) -> O
         policy_name: c.checked(object, &prefix, "PolicyName", check_policy_name),
         least_privilege: c.boolean(object, &prefix, "LeastPrivilege", false),
         cluster_name: c.checked(object, &prefix, "ClusterName", check_cluster_name),
-        trusted_principal_arn: c.checked(
+        trusted_principal_arn: c.arn(
             object,
             &prefix,
             "TrustedPrincipalArn",
             check_principal_arn,
+            context,
         ),
         external_id: c.checked(object, &prefix, "ExternalId", check_external_id),
         region: None,
     };
-    if let (Some(arn), Some(partition)) = (&role.trusted_principal_arn, context.partition) {
-        c.same_partition(&format!("{prefix}TrustedPrincipalArn"), arn, partition);
-    }
     role.region = match kind {
         Kind::SsoManagement => c.checked(object, &prefix, "SsoRegion", check_region),
         Kind::ClusterAccess => c.checked(object, &prefix, "EcsRegion", check_region),
@@ -393,6 +481,9 @@ fn parse_tags(c: &mut Checker, value: Option<&Value>) -> BTreeMap<String, String
             ),
         );
     }
+    // Lower-cased key → the index and spelling of the first tag with it: IAM's tag keys are
+    // unique regardless of case, so `Team` and `team` would be one tag with two values.
+    let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let at = format!("Tags[{i}]");
         let Value::Object(tag) = item else {
@@ -400,235 +491,49 @@ fn parse_tags(c: &mut Checker, value: Option<&Value>) -> BTreeMap<String, String
             continue;
         };
         c.reject_unknown(tag, &format!("{at}."), &["Key", "Value"]);
-        let key = c.string(tag, &format!("{at}."), "Key");
-        let value = c
-            .string(tag, &format!("{at}."), "Value")
-            .unwrap_or_default();
+        let key = tag_field(c, tag, &at, "Key", check_tag_key);
+        let value = tag_field(c, tag, &at, "Value", check_tag_value);
         let Some(key) = key else {
-            c.fail(format!("{at}.Key"), "is required");
             continue;
         };
-        if let Err(message) = check_tag_key(&key) {
-            c.fail(format!("{at}.Key"), message);
+        let folded = key.to_lowercase();
+        if let Some((first, spelling)) = seen.get(&folded) {
+            c.fail(
+                format!("{at}.Key"),
+                format!(
+                    "{} is the same key as Tags[{first}].Key {}: IAM tag keys must differ regardless of case",
+                    shown(&key),
+                    shown(spelling)
+                ),
+            );
             continue;
         }
-        if let Err(message) = check_tag_value(&value) {
-            c.fail(format!("{at}.Value"), message);
-            continue;
-        }
-        if tags.insert(key.clone(), value).is_some() {
-            c.fail(format!("{at}.Key"), format!("{key:?} appears twice"));
+        seen.insert(folded, (i, key.clone()));
+        if let Some(value) = value {
+            tags.insert(key, value);
         }
     }
     tags
 }
 
-fn is_iam_name_char(ch: char) -> bool {
-    ch.is_ascii_alphanumeric() || "_+=,.@-".contains(ch)
-}
-
-fn check_name(value: &str, max: usize) -> Result<(), String> {
-    if value.is_empty() || value.chars().count() > max {
-        return Err(format!(
-            "must be 1 to {max} characters, got {}",
-            value.len()
-        ));
+/// `Key` or `Value` of one tag. Both are required, as IAM requires them: a missing `Value` is
+/// an error, not an empty value (an empty string is a valid one).
+fn tag_field(
+    c: &mut Checker,
+    tag: &Map<String, Value>,
+    at: &str,
+    name: &str,
+    check: fn(&str) -> Result<(), String>,
+) -> Option<String> {
+    if matches!(tag.get(name), None | Some(Value::Null)) {
+        let message = match name {
+            "Value" => "is required (an empty string is a valid Value)",
+            _ => "is required",
+        };
+        c.fail(format!("{at}.{name}"), message);
+        return None;
     }
-    if let Some(bad) = value.chars().find(|ch| !is_iam_name_char(*ch)) {
-        return Err(format!(
-            "{value:?} contains {bad:?}; allowed are letters, digits and _+=,.@-"
-        ));
-    }
-    Ok(())
-}
-
-pub fn check_role_name(value: &str) -> Result<(), String> {
-    check_name(value, 64)
-}
-
-pub fn check_policy_name(value: &str) -> Result<(), String> {
-    check_name(value, 128)
-}
-
-pub fn check_path(value: &str) -> Result<(), String> {
-    if value.len() > 512 {
-        return Err("must be at most 512 characters".into());
-    }
-    if !value.starts_with('/') || !value.ends_with('/') {
-        return Err(format!("{value:?} must begin and end with /, e.g. /ecs/"));
-    }
-    if value.contains("//") {
-        return Err(format!("{value:?} must not contain //"));
-    }
-    if let Some(bad) = value.chars().find(|ch| !('\u{21}'..='\u{7e}').contains(ch)) {
-        return Err(format!(
-            "{value:?} contains {bad:?}; only printable ASCII without spaces is allowed"
-        ));
-    }
-    Ok(())
-}
-
-/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, split into its six parts.
-fn arn_parts(value: &str) -> Option<[&str; 6]> {
-    let mut parts = value.splitn(6, ':');
-    let arn: [&str; 6] = [
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    ];
-    (arn[0] == "arn" && arn[1].starts_with("aws")).then_some(arn)
-}
-
-fn is_account_id(value: &str) -> bool {
-    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
-}
-
-pub fn check_policy_arn(value: &str) -> Result<(), String> {
-    let ok = arn_parts(value).is_some_and(|[_, _, service, region, account, resource]| {
-        service == "iam"
-            && region.is_empty()
-            && (account == "aws" || is_account_id(account))
-            && resource.len() > "policy/".len()
-            && resource.starts_with("policy/")
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{value:?} is not an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)"
-        ))
-    }
-}
-
-/// An IAM role or user ARN (with or without a path). An account root, a wildcard or any other
-/// principal would let more than one identity assume the role.
-pub fn check_principal_arn(value: &str) -> Result<(), String> {
-    let example = "arn:aws:iam::111122223333:role/NAME";
-    let Some([_, _, service, region, account, resource]) = arn_parts(value) else {
-        return Err(format!(
-            "{value:?} is not an IAM role or user ARN ({example})"
-        ));
-    };
-    if value.contains(['*', '?']) {
-        return Err(format!(
-            "{value:?} contains a wildcard; name exactly one role or user ({example})"
-        ));
-    }
-    if service != "iam" || !region.is_empty() || !is_account_id(account) {
-        return Err(format!(
-            "{value:?} is not an IAM role or user ARN ({example})"
-        ));
-    }
-    if resource == "root" {
-        return Err(format!(
-            "{value:?} is an account root, which lets every principal of that account with sts:AssumeRole permission assume the role; name the one role or user ({example})"
-        ));
-    }
-    let Some(path_and_name) = resource
-        .strip_prefix("role/")
-        .or_else(|| resource.strip_prefix("user/"))
-    else {
-        return Err(format!(
-            "{value:?} is not an IAM role or user ARN ({example})"
-        ));
-    };
-    let (path, name) = match path_and_name.rsplit_once('/') {
-        Some((path, name)) => (format!("/{path}/"), name),
-        None => ("/".to_string(), path_and_name),
-    };
-    check_name(name, 64).map_err(|e| format!("{value:?}: the name {e}"))?;
-    check_path(&path).map_err(|e| format!("{value:?}: the path {e}"))?;
-    Ok(())
-}
-
-pub fn check_external_id(value: &str) -> Result<(), String> {
-    if !(2..=1224).contains(&value.len()) {
-        return Err("must be 2 to 1224 characters".into());
-    }
-    if let Some(bad) = value
-        .chars()
-        .find(|ch| !(is_iam_name_char(*ch) || *ch == ':' || *ch == '/'))
-    {
-        return Err(format!(
-            "contains {bad:?}; allowed are letters, digits and _+=,.@:/-"
-        ));
-    }
-    Ok(())
-}
-
-pub fn check_cluster_name(value: &str) -> Result<(), String> {
-    if value.is_empty() || value.len() > 255 {
-        return Err("must be 1 to 255 characters".into());
-    }
-    if let Some(bad) = value
-        .chars()
-        .find(|ch| !(ch.is_ascii_alphanumeric() || *ch == '-' || *ch == '_'))
-    {
-        return Err(format!(
-            "{value:?} contains {bad:?}; ECS cluster names allow letters, digits, - and _"
-        ));
-    }
-    Ok(())
-}
-
-pub fn check_region(value: &str) -> Result<(), String> {
-    // e.g. eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-5
-    let parts: Vec<&str> = value.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts[0].len() == 2
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{value:?} is not an AWS region name such as eu-west-1"
-        ))
-    }
-}
-
-pub fn check_tag_key(value: &str) -> Result<(), String> {
-    if value.is_empty() || value.chars().count() > 128 {
-        return Err("must be 1 to 128 characters".into());
-    }
-    if value.to_ascii_lowercase().starts_with("aws:") {
-        return Err(format!("{value:?}: keys beginning with aws: are reserved"));
-    }
-    if value.starts_with(crate::adoption::TAG_PREFIX) {
-        return Err(format!(
-            "{value:?}: keys beginning with {} are reserved for this resource's own bookkeeping",
-            crate::adoption::TAG_PREFIX
-        ));
-    }
-    check_tag_chars(value)
-}
-
-pub fn check_tag_value(value: &str) -> Result<(), String> {
-    if value.chars().count() > 256 {
-        return Err("must be at most 256 characters".into());
-    }
-    check_tag_chars(value)
-}
-
-fn check_tag_chars(value: &str) -> Result<(), String> {
-    match value
-        .chars()
-        .find(|ch| !(ch.is_alphanumeric() || ch.is_whitespace() || "_.:/=+-@".contains(*ch)))
-    {
-        Some(bad) => Err(format!(
-            "{value:?} contains {bad:?}; allowed are letters, digits, spaces and _.:/=+-@"
-        )),
-        None => Ok(()),
-    }
+    c.checked(tag, &format!("{at}."), name, check)
 }
 
 #[cfg(test)]
@@ -748,66 +653,6 @@ mod tests {
     }
 
     #[test]
-    fn role_names() {
-        assert!(check_role_name("retailStoreECSTaskExecutionRole").is_ok());
-        assert!(check_role_name("a+=,.@-_9").is_ok());
-        assert!(check_role_name(&"a".repeat(64)).is_ok());
-        assert!(check_role_name(&"a".repeat(65)).is_err());
-        assert!(check_role_name("").is_err());
-        assert!(check_role_name("has space").is_err());
-        assert!(check_role_name("slash/no").is_err());
-        assert!(check_policy_name(&"p".repeat(128)).is_ok());
-        assert!(check_policy_name(&"p".repeat(129)).is_err());
-    }
-
-    #[test]
-    fn paths() {
-        assert!(check_path("/").is_ok());
-        assert!(check_path("/ecs/roles/").is_ok());
-        assert!(check_path("ecs/").is_err());
-        assert!(check_path("/ecs").is_err());
-        assert!(check_path("/a b/").is_err());
-        assert!(check_path("/a//b/").is_err());
-        assert!(check_path(&format!("/{}/", "a".repeat(511))).is_err());
-    }
-
-    #[test]
-    fn arns() {
-        assert!(check_policy_arn("arn:aws:iam::123456789012:policy/Boundary").is_ok());
-        assert!(check_policy_arn("arn:aws-cn:iam::aws:policy/x/Y").is_ok());
-        assert!(check_policy_arn("arn:aws:iam::123456789012:role/Boundary").is_err());
-        assert!(check_policy_arn("arn:aws:iam::1234:policy/B").is_err());
-        assert!(check_policy_arn("Boundary").is_err());
-        assert!(
-            check_principal_arn("arn:aws:iam::111122223333:role/granted-access-handler").is_ok()
-        );
-        assert!(check_principal_arn("arn:aws:iam::111122223333:user/ops/alice").is_ok());
-        assert!(check_principal_arn("arn:aws-cn:iam::111122223333:role/a/b/c").is_ok());
-        for bad in [
-            "arn:aws:iam::111122223333:root",
-            "arn:aws:iam::111122223333:role/*",
-            "arn:aws:iam::111122223333:role/granted-*",
-            "arn:aws:iam::111122223333:role/a?",
-            "arn:aws:iam::111122223333:role/",
-            "arn:aws:iam::111122223333:role/a b",
-            "arn:aws:iam::111122223333:role/x//y",
-            "arn:aws:iam::*:role/x",
-            "arn:aws:iam::111122223333:group/g",
-        ] {
-            let err = check_principal_arn(bad).unwrap_err();
-            assert!(err.contains(bad), "{err}");
-        }
-        assert!(check_principal_arn(&format!(
-            "arn:aws:iam::111122223333:role/{}",
-            "r".repeat(65)
-        ))
-        .is_err());
-        assert!(check_principal_arn("arn:aws:iam::111122223333:policy/p").is_err());
-        assert!(check_principal_arn("arn:aws:sts::111122223333:assumed-role/x/y").is_err());
-        assert!(check_principal_arn("111122223333").is_err());
-    }
-
-    #[test]
     fn arns_must_be_in_the_stacks_partition() {
         let props = json!({
             "PermissionsBoundary": "arn:aws-cn:iam::123456789012:policy/B",
@@ -827,6 +672,10 @@ mod tests {
             ]
         );
         assert!(err.to_string().contains("\"aws-us-gov\""), "{err}");
+        assert_eq!(
+            err.errors[0].message,
+            "\"arn:aws-cn:iam::123456789012:policy/B\" is in partition \"aws-cn\", but the stack is in \"aws\""
+        );
         assert!(parse_in(&props, Context::default()).is_ok());
     }
 
@@ -841,65 +690,297 @@ mod tests {
     }
 
     #[test]
-    fn external_ids_clusters_regions() {
-        assert!(check_external_id("optional-string").is_ok());
-        assert!(check_external_id("x").is_err());
-        assert!(check_external_id("bad id").is_err());
-        assert!(check_cluster_name("retail-store-ecs-cluster").is_ok());
-        assert!(check_cluster_name("a_b").is_ok());
-        assert!(check_cluster_name("a/b").is_err());
-        assert!(check_cluster_name(&"c".repeat(256)).is_err());
-        assert!(check_region("eu-west-1").is_ok());
-        assert!(check_region("us-gov-west-1").is_ok());
-        assert!(check_region("Europe").is_err());
-        assert!(check_region("eu-west").is_err());
-    }
-
-    #[test]
     fn tags() {
         let spec = parse(&json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "team", "Value": "platform"}, {"Key": "empty", "Value": ""}]})).unwrap();
         assert_eq!(spec.tags["team"], "platform");
         assert_eq!(spec.tags["empty"], "");
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "aws:x", "Value": "v"}]}),
-        );
-        assert_eq!(e.property, "Tags[0].Key");
-        assert!(e.message.contains("reserved"));
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "k", "Value": "v"}, {"Key": "AWS:y", "Value": "v"}]}),
-        );
-        assert_eq!(e.property, "Tags[1].Key");
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "k".repeat(129), "Value": "v"}]}),
-        );
-        assert_eq!(e.property, "Tags[0].Key");
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "k", "Value": "v".repeat(257)}]}),
-        );
-        assert_eq!(e.property, "Tags[0].Value");
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}]}),
-        );
-        assert_eq!(e.property, "Tags[1].Key");
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": OWNER_TAG_KEY, "Value": "x"}]}),
-        );
-        assert_eq!(e.property, "Tags[0].Key");
-        let e = one_error(json!({"Roles": {"TaskExecution": {}}, "Tags": {"team": "x"}}));
-        assert_eq!(e.property, "Tags");
-        let e = one_error(
-            json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "k", "Value": "v", "Extra": 1}]}),
-        );
-        assert_eq!(e.property, "Tags[0].Extra");
+        let same = json!([{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}]);
+        assert_eq!(tag_error(same).0, "Tags[1].Key");
+        assert_eq!(tag_error(json!({"team": "x"})).0, "Tags");
+        let extra = json!([{"Key": "k", "Value": "v", "Extra": 1}]);
+        assert_eq!(tag_error(extra).0, "Tags[0].Extra");
         let many: Vec<Value> = (0..=MAX_USER_TAGS)
             .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
             .collect();
-        let e = one_error(json!({"Roles": {"TaskExecution": {}}, "Tags": many}));
-        assert_eq!(e.property, "Tags");
+        assert_eq!(tag_error(json!(many)).0, "Tags");
         let ok: Vec<Value> = (0..MAX_USER_TAGS)
             .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
             .collect();
         assert!(parse(&json!({"Roles": {"TaskExecution": {}}, "Tags": ok})).is_ok());
+    }
+
+    fn tag_errors(tags: Value) -> Vec<(String, String)> {
+        errors(json!({"Roles": {"TaskExecution": {}}, "Tags": tags}))
+            .into_iter()
+            .map(|e| (e.property, e.message))
+            .collect()
+    }
+
+    fn tag_error(tags: Value) -> (String, String) {
+        let mut errors = tag_errors(tags);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors.remove(0)
+    }
+
+    fn pair(property: &str, message: &str) -> (String, String) {
+        (property.to_string(), message.to_string())
+    }
+
+    #[test]
+    fn a_tag_needs_a_value_but_an_empty_one_is_fine() {
+        let missing = "is required (an empty string is a valid Value)";
+        assert_eq!(
+            tag_error(json!([{"Key": "team"}])),
+            pair("Tags[0].Value", missing)
+        );
+        assert_eq!(
+            tag_error(json!([{"Key": "a", "Value": ""}, {"Key": "team", "Value": null}])),
+            pair("Tags[1].Value", missing)
+        );
+        assert_eq!(
+            tag_error(json!([{"Value": "platform"}])),
+            pair("Tags[0].Key", "is required")
+        );
+        assert_eq!(
+            tag_error(json!([{"Key": "team", "Value": ["a"]}])),
+            pair("Tags[0].Value", "must be a string")
+        );
+        let spec =
+            parse(&json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "team", "Value": ""}]}))
+                .unwrap();
+        assert_eq!(spec.tags["team"], "");
+    }
+
+    #[test]
+    fn tag_keys_are_unique_regardless_of_case() {
+        assert_eq!(
+            tag_error(json!([{"Key": "Team", "Value": "a"}, {"Key": "env", "Value": "b"}, {"Key": "team", "Value": "c"}])),
+            pair(
+                "Tags[2].Key",
+                "\"team\" is the same key as Tags[0].Key \"Team\": IAM tag keys must differ regardless of case"
+            )
+        );
+        assert_eq!(
+            tag_error(json!([{"Key": "Équipe", "Value": "a"}, {"Key": "éQUIPE", "Value": "b"}])),
+            pair(
+                "Tags[1].Key",
+                "\"éQUIPE\" is the same key as Tags[0].Key \"Équipe\": IAM tag keys must differ regardless of case"
+            )
+        );
+    }
+
+    #[test]
+    fn reserved_tag_prefixes_in_any_case() {
+        assert_eq!(
+            tag_error(json!([{"Key": "AWS:x", "Value": "v"}])),
+            pair(
+                "Tags[0].Key",
+                "\"AWS:x\": keys beginning with aws: (in any case) are reserved for AWS"
+            )
+        );
+        for key in ["ECS-IAM-Roles:owner", OWNER_TAG_KEY, "ecs-iam-roles:x"] {
+            assert_eq!(
+                tag_error(json!([{"Key": key, "Value": "v"}])),
+                pair(
+                    "Tags[0].Key",
+                    &format!("\"{key}\": keys beginning with ecs-iam-roles: (in any case) are reserved for this resource's own bookkeeping")
+                )
+            );
+        }
+        // Only the prefix is reserved.
+        assert!(parse(&json!({"Roles": {"TaskExecution": {}}, "Tags": [{"Key": "x-aws:y", "Value": "ecs-iam-roles:z"}]})).is_ok());
+    }
+
+    #[test]
+    fn tags_use_iam_tag_characters_only() {
+        let allowed = "letters, numbers, space separators and _.:/=+-@";
+        assert_eq!(
+            tag_error(json!([{"Key": "team", "Value": "a\tb"}])),
+            pair(
+                "Tags[0].Value",
+                &format!("\"a\\tb\" contains '\\t' (U+0009); IAM tags allow only {allowed}")
+            )
+        );
+        assert_eq!(
+            tag_error(json!([{"Key": "cost\ncenter", "Value": "x"}])),
+            pair(
+                "Tags[0].Key",
+                &format!(
+                    "\"cost\\ncenter\" contains '\\n' (U+000A); IAM tags allow only {allowed}"
+                )
+            )
+        );
+        assert_eq!(
+            tag_error(json!([{"Key": "team", "Value": "a,b"}])),
+            pair(
+                "Tags[0].Value",
+                &format!("\"a,b\" contains ',' (U+002C); IAM tags allow only {allowed}")
+            )
+        );
+        let spec = parse(&json!({"Roles": {"TaskExecution": {}}, "Tags": [
+            {"Key": "Cost Center", "Value": "Ärger 42 / x=y+z @ a:b_c.d-e"},
+            {"Key": "チーム", "Value": "プラットフォーム\u{3000}二"},
+        ]}))
+        .unwrap();
+        assert_eq!(spec.tags["チーム"], "プラットフォーム\u{3000}二");
+    }
+
+    #[test]
+    fn tag_lengths_are_characters_not_bytes() {
+        let tag = |key: String, value: String| json!([{"Key": key, "Value": value}]);
+        // 'é' is two bytes in UTF-8: 128 of them are 256 bytes, still 128 characters.
+        assert!(parse(
+            &json!({"Roles": {"TaskExecution": {}}, "Tags": tag("é".repeat(128), "é".repeat(256))})
+        )
+        .is_ok());
+        assert_eq!(
+            tag_error(tag("é".repeat(129), "v".into())),
+            pair("Tags[0].Key", "must be 1 to 128 characters, got 129")
+        );
+        assert_eq!(
+            tag_error(tag("k".into(), "é".repeat(257))),
+            pair("Tags[0].Value", "must be at most 256 characters, got 257")
+        );
+        assert_eq!(
+            tag_error(tag(String::new(), "v".into())),
+            pair("Tags[0].Key", "must be 1 to 128 characters, got 0")
+        );
+    }
+
+    #[test]
+    fn every_tag_error_is_reported_at_once() {
+        let errors = tag_errors(json!([
+            {"Key": "aws:a", "Value": "x\ny"},
+            {"Key": "b"},
+            {"Key": "B", "Value": "v"},
+            {"Key": "ok", "Value": "v"},
+        ]));
+        let properties: Vec<&str> = errors.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            properties,
+            [
+                "Tags[0].Key",
+                "Tags[0].Value",
+                "Tags[1].Value",
+                "Tags[2].Key"
+            ]
+        );
+    }
+
+    #[test]
+    fn arns_follow_iams_length_and_character_rules() {
+        let principal = |arn: &str| {
+            let e = one_error(json!({"Roles": {"SsoManagement": {"TrustedPrincipalArn": arn}}}));
+            assert_eq!(e.property, "Roles.SsoManagement.TrustedPrincipalArn");
+            e.message
+        };
+        let long = format!(
+            "arn:aws:iam::111122223333:role/{}/handler",
+            "p".repeat(1961)
+        );
+        assert_eq!(long.chars().count(), 2000);
+        assert_eq!(
+            principal(&long),
+            format!(
+                "\"arn:aws:iam::111122223333:role/{}\"… (2000 characters): the path must be 1 to 512 characters, got 1963",
+                "p".repeat(33)
+            )
+        );
+        assert_eq!(
+            principal("arn:aws:iam::111122223333:role/granted handler"),
+            "\"arn:aws:iam::111122223333:role/granted handler\": the role name \"granted handler\" contains ' '; allowed are letters, digits and _+=,.@-"
+        );
+        assert_eq!(
+            principal(&format!("arn:aws:iam::111122223333:user/{}", "é".repeat(3))),
+            "\"arn:aws:iam::111122223333:user/ééé\": the user name \"ééé\" contains 'é'; allowed are letters, digits and _+=,.@-"
+        );
+        let boundary = |arn: &str| {
+            let e = one_error(json!({"Roles": {"TaskExecution": {}}, "PermissionsBoundary": arn}));
+            assert_eq!(e.property, "PermissionsBoundary");
+            e.message
+        };
+        let prefix = "arn:aws:iam::123456789012:policy/";
+        assert_eq!(
+            boundary(&format!("{prefix}{}", "b".repeat(2016))),
+            format!(
+                "\"{prefix}{}\"… (2049 characters): an IAM policy ARN must be at most 2048 characters, got 2049",
+                "b".repeat(31)
+            )
+        );
+        assert_eq!(
+            boundary(&format!("{prefix}{}", "b".repeat(129))),
+            format!(
+                "\"{prefix}{}\"… (162 characters): the policy name must be 1 to 128 characters, got 129",
+                "b".repeat(31)
+            )
+        );
+        assert_eq!(
+            boundary(&format!("{prefix}my boundary")),
+            format!("\"{prefix}my boundary\": the policy name \"my boundary\" contains ' '; allowed are letters, digits and _+=,.@-")
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_is_pinned() {
+        let spec = parse(&json!({
+            "Path": "/ecs/",
+            "PermissionsBoundary": "arn:aws:iam::123456789012:policy/B",
+            "Tags": [{"Key": "team", "Value": "platform"}, {"Key": "env", "Value": ""}],
+            "RestrictTrustToAccount": "false",
+            "Roles": {
+                "Task": {"ClusterName": "c1", "LeastPrivilege": "true"},
+                "SsoManagement": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "ExternalId": "ext-1", "SsoRegion": "eu-west-1", "RoleName": "sso"},
+            }
+        }))
+        .unwrap();
+        // Changing this text changes the PhysicalResourceId a replacement gets: do it only on
+        // purpose.
+        assert_eq!(
+            spec.fingerprint(),
+            concat!(
+                r#"{"AdoptExisting":false,"Path":"/ecs/","#,
+                r#""PermissionsBoundary":"arn:aws:iam::123456789012:policy/B","#,
+                r#""RestrictTrustToAccount":false,"Roles":{"#,
+                r#""SsoManagement":{"ExternalId":"ext-1","LeastPrivilege":false,"Region":"eu-west-1","#,
+                r#""RoleName":"sso","TrustedPrincipalArn":"arn:aws:iam::111122223333:role/h"},"#,
+                r#""Task":{"ClusterName":"c1","LeastPrivilege":true}},"#,
+                r#""Tags":{"env":"","team":"platform"}}"#,
+            )
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_order_and_scalar_form() {
+        let a = parse(&json!({
+            "Tags": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}],
+            "AdoptExisting": "true",
+            "Roles": {"TaskExecution": {"RoleName": "x"}, "EcsAnywhere": {"LeastPrivilege": true}},
+        }))
+        .unwrap();
+        let b = parse(&json!({
+            "Roles": {"EcsAnywhere": {"LeastPrivilege": "TRUE"}, "TaskExecution": {"RoleName": "x"}},
+            "AdoptExisting": true,
+            "Tags": [{"Value": "1", "Key": "a"}, {"Key": "b", "Value": "2"}],
+        }))
+        .unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        // The same spec built with its maps filled in the other order.
+        let mut c = a.clone();
+        c.tags = a
+            .tags
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        c.roles = a.roles.iter().rev().map(|(k, r)| (*k, r.clone())).collect();
+        assert_eq!(a.fingerprint(), c.fingerprint());
+        let mut d = a.clone();
+        d.tags.insert("a".into(), "other".into());
+        assert_ne!(a.fingerprint(), d.fingerprint());
+        assert_eq!(
+            canonical_json(&json!({"b": [1, {"d": null, "c": "x"}], "a": "\u{1}"})),
+            r#"{"a":"\u0001","b":[1,{"c":"x"}]}"#
+        );
     }
 
     #[test]
