@@ -792,6 +792,34 @@ mod tests {
     }
 
     #[test]
+    fn relayed_means_another_function_than_this_one() {
+        let this = "arn:aws:lambda:eu-west-1:123456789012:function:ecs-iam-roles";
+        for ours in [
+            this,
+            "arn:aws:lambda:eu-west-1:123456789012:function:ecs-iam-roles:live",
+            "arn:aws:lambda:eu-west-1:123456789012:function:ecs-iam-roles:7",
+        ] {
+            assert!(!is_relayed(Some(ours), this), "{ours}");
+            // Invoked through an alias or version, the token may name the function plainly.
+            assert!(!is_relayed(Some(this), ours), "{ours}");
+        }
+        for other in [
+            "arn:aws:lambda:eu-west-1:123456789012:function:stack-ProviderframeworkonEvent-Ab12",
+            "arn:aws:lambda:eu-west-1:999999999999:function:ecs-iam-roles",
+            "arn:aws:lambda:us-east-1:123456789012:function:ecs-iam-roles",
+        ] {
+            assert!(is_relayed(Some(other), this), "{other}");
+        }
+        // Not a function, no token, or no ARN of our own to compare with: answered directly.
+        assert!(!is_relayed(
+            Some("arn:aws:sns:eu-west-1:123456789012:topic"),
+            this
+        ));
+        assert!(!is_relayed(None, this));
+        assert!(!is_relayed(Some(this), ""));
+    }
+
+    #[test]
     fn margin_is_bounded() {
         assert_eq!(
             safety_margin(Duration::from_secs(3)),

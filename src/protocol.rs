@@ -373,6 +373,38 @@ mod tests {
     }
 
     #[test]
+    fn fields_of_an_event_too_deep_to_parse_are_still_read() {
+        let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+        let raw = format!(
+            r#"{{"RequestType":"Create","ResponseURL":"http://h/x?s=1","StackId":"s","RequestId":"r",
+                "LogicalResourceId":"L","ResourceProperties":{{"Deep":{deep},"ServiceToken":"arn:t"}}}}"#
+        );
+        assert!(serde_json::from_str::<Value>(&raw).is_err());
+        let fields = EventFields::read_shallow(&raw);
+        assert_eq!(fields.request_type.as_deref(), Some("Create"));
+        assert_eq!(fields.response_url.as_deref(), Some("http://h/x?s=1"));
+        assert_eq!(
+            (fields.stack_id.as_str(), fields.request_id.as_str()),
+            ("s", "r")
+        );
+        assert_eq!(fields.logical_resource_id, "L");
+        assert_eq!(fields.service_token.as_deref(), Some("arn:t"));
+        // Odd shapes lose only what is odd.
+        let odd = r#"{"RequestType":5,"ResponseURL":"http://h/","ResourceProperties":"x"}"#;
+        let fields = EventFields::read_shallow(odd);
+        assert_eq!(fields.request_type, None);
+        assert_eq!(fields.response_url.as_deref(), Some("http://h/"));
+        assert_eq!(EventFields::read_shallow("[1]"), EventFields::default());
+    }
+
+    #[test]
+    fn cut_reasons_fit_and_say_so() {
+        assert_eq!(cut_reason("short", 100), "short");
+        let cut = cut_reason(&"é".repeat(100), 51);
+        assert!(cut.len() <= 51 && cut.ends_with(" [cut]"), "{cut}");
+    }
+
+    #[test]
     fn request_parsing() {
         let base = json!({
             "RequestType": "Create", "RequestId": "r", "StackId": "s", "LogicalResourceId": "L",

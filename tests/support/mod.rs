@@ -118,7 +118,8 @@ type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Result<Value, Value>>>>
 
 struct Invocation {
     id: String,
-    event: Value,
+    /// The event's bytes as the Runtime API hands them over.
+    event: Vec<u8>,
     deadline_ms: u64,
     done: oneshot::Sender<Result<Value, Value>>,
 }
@@ -177,7 +178,7 @@ impl RuntimeApi {
                                         ("lambda-runtime-trace-id".into(), "Root=1-0-0".into()),
                                         ("content-type".into(), "application/json".into()),
                                     ],
-                                    body: serde_json::to_vec(&inv.event).unwrap(),
+                                    body: inv.event,
                                 };
                             }
                             waiter.await;
@@ -220,6 +221,22 @@ impl RuntimeApi {
     /// Invoke the function with `event` and a deadline `timeout` from now; the function's
     /// result (Ok) or reported error (Err).
     pub async fn invoke(&self, event: Value, timeout: Duration) -> Result<Value, Value> {
+        self.invoke_bytes(serde_json::to_vec(&event).unwrap(), timeout)
+            .await
+    }
+
+    /// Invoke with an event given as JSON text (which may be more than serde_json can build a
+    /// `Value` of).
+    pub async fn invoke_raw(
+        &self,
+        event: Box<serde_json::value::RawValue>,
+        timeout: Duration,
+    ) -> Result<Value, Value> {
+        self.invoke_bytes(event.get().as_bytes().to_vec(), timeout)
+            .await
+    }
+
+    async fn invoke_bytes(&self, event: Vec<u8>, timeout: Duration) -> Result<Value, Value> {
         let (done, result) = oneshot::channel();
         let deadline_ms = (SystemTime::now() + timeout)
             .duration_since(UNIX_EPOCH)
