@@ -75,6 +75,12 @@ impl Lifecycle<'_> {
     }
 }
 
+/// `instant - duration`, or now if that is not representable (an Instant cannot go before
+/// the clock's origin, shortly after boot).
+fn before(instant: Instant, duration: Duration) -> Instant {
+    instant.checked_sub(duration).unwrap_or_else(Instant::now)
+}
+
 /// Between the end of a request's IAM calls and the watchdog's timed-out answer.
 const WORK_GRACE: Duration = Duration::from_millis(250);
 
@@ -184,7 +190,7 @@ where
     );
     async move {
         tracing::debug!(deadline_ms = event.context.deadline, remaining_ms = deadline.saturating_duration_since(Instant::now()).as_millis() as u64, "received");
-        let budget_end = deadline - safety_margin(deadline.saturating_duration_since(Instant::now()));
+        let budget_end = before(deadline, safety_margin(deadline.saturating_duration_since(Instant::now())));
         // If the work cannot answer (timeout, panic), the answer still needs an id that the
         // following Delete can clean up with.
         let fallback_id = fallback_physical_id(&fields);
@@ -248,7 +254,7 @@ async fn answer_and_return(
     let body = protocol::render_body(fields, &answer);
     let sent = match &fields.response_url {
         Some(url) if !relayed => {
-            let put_deadline = deadline - Duration::from_millis(100);
+            let put_deadline = before(deadline, Duration::from_millis(100));
             let result = protocol::put_response(&deps.http, url, body.clone(), put_deadline).await;
             if let Err(e) = &result {
                 tracing::error!(error = %e, "could not deliver the answer");
@@ -360,7 +366,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
     let cx = Lifecycle {
         // IAM calls end a little before the watchdog fires, so the work answers for itself,
         // with IAM's own words, whenever it is IAM that is slow.
-        session: Session::new(&deps.iam, budget_end - WORK_GRACE),
+        session: Session::new(&deps.iam, before(budget_end, WORK_GRACE)),
         operator,
         caller: &deps.caller,
     };
@@ -677,6 +683,8 @@ async fn update(
             );
             if !plan.is_empty() {
                 tracing::info!(plan = %plan, "removing what an unanswered replacement made");
+                // Only removal is left: it may use the time kept back for a rollback.
+                session.start_cleanup();
                 if let Err(e) = session.apply(&plan).await {
                     return failed(format!("removing what an unanswered replacement made: {e}"));
                 }

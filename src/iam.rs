@@ -92,9 +92,9 @@ fn quota_hint(message: &str) -> String {
         .filter(|(key, _)| message.contains(key))
         .max_by_key(|(key, _)| key.len());
     match named {
-        Some((_, words)) => format!(
-            "IAM quota: {words}; raise it in Service Quotas or use fewer; nothing this request made was kept"
-        ),
+        Some((_, words)) => {
+            format!("IAM quota: {words}; raise it in Service Quotas or use fewer")
+        }
         None if message.to_ascii_lowercase().contains("tag") => {
             "IAM limit: 50 tags per role, policy or instance profile; use fewer Tags".to_string()
         }
@@ -203,7 +203,9 @@ fn classify(err: &IamError, missing: Missing) -> Retry {
         "NoSuchEntity" => match missing {
             Missing::Final => false,
             Missing::Propagating => true,
-            Missing::RolePropagating => err.message.to_ascii_lowercase().contains("role"),
+            Missing::RolePropagating => {
+                !err.message.contains("does not exist or is not attachable")
+            }
         },
         _ => false,
     };
@@ -708,6 +710,8 @@ impl<'a> Session<'a> {
             _ if removal => Missing::Final,
             Op::CreateRole { .. } | Op::CreatePolicy { .. } => Missing::Final,
             Op::AttachPolicy { arn, .. } if is_aws_managed(arn) => Missing::RolePropagating,
+            // A boundary policy that does not exist is the stack's mistake, not propagation.
+            Op::PutBoundary { .. } => Missing::RolePropagating,
             // Every other write is to a role or policy this request made or just read.
             _ => Missing::Propagating,
         };
@@ -896,7 +900,8 @@ impl<'a> Session<'a> {
             Err(e) if e.is_already_exists() && e.after_uncertain_attempt => {
                 match self.made_by(op).await {
                     Ok(true) => Ok(()),
-                    _ => Err(e),
+                    Ok(false) => Err(e),
+                    Err(check) => Err(check),
                 }
             }
             other => other,
@@ -1026,7 +1031,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "AttachRolePolicy on role r failed: LimitExceeded: Cannot exceed quota for PoliciesPerRole: 10 \
-             (IAM quota: managed policies per role, 10 by default; raise it in Service Quotas or use fewer; nothing this request made was kept)"
+             (IAM quota: managed policies per role, 10 by default; raise it in Service Quotas or use fewer)"
         );
         let e = error(
             "CreateRole",

@@ -32,27 +32,7 @@ pub struct EventFields {
     pub service_token: Option<String>,
 }
 
-/// The top level of an event, read without building nested values: serde_json skips what it
-/// does not keep without its depth limit, so this works where building a `Value` fails.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Shallow<'a> {
-    #[serde(borrow)]
-    request_type: Option<&'a RawValue>,
-    #[serde(rename = "ResponseURL", borrow)]
-    response_url: Option<&'a RawValue>,
-    #[serde(borrow)]
-    stack_id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    request_id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    logical_resource_id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    physical_resource_id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    resource_properties: Option<&'a RawValue>,
-}
-
+/// `ResourceProperties.ServiceToken`, read without building the other properties.
 #[derive(serde::Deserialize)]
 struct ShallowProperties<'a> {
     #[serde(rename = "ServiceToken", borrow)]
@@ -80,23 +60,27 @@ impl EventFields {
     /// The fields of an event that cannot be parsed into a `Value` (see `Shallow`); all empty
     /// when even its top level cannot be read.
     pub fn read_shallow(raw: &str) -> EventFields {
-        let Ok(top) = serde_json::from_str::<Shallow>(raw) else {
+        // The top level as raw values: serde_json skips nested values without its depth limit,
+        // and a map keeps the last of duplicate keys as a Value would.
+        let Ok(top) = serde_json::from_str::<BTreeMap<&str, &RawValue>>(raw) else {
             return EventFields::default();
         };
-        let text = |value: Option<&RawValue>| {
-            value.and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+        let text = |key: &str| {
+            top.get(key)
+                .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
         };
         EventFields {
-            request_type: text(top.request_type),
-            response_url: text(top.response_url).filter(|url| !url.is_empty()),
-            stack_id: text(top.stack_id).unwrap_or_default(),
-            request_id: text(top.request_id).unwrap_or_default(),
-            logical_resource_id: text(top.logical_resource_id).unwrap_or_default(),
-            physical_resource_id: text(top.physical_resource_id).filter(|id| !id.is_empty()),
+            request_type: text("RequestType"),
+            response_url: text("ResponseURL").filter(|url| !url.is_empty()),
+            stack_id: text("StackId").unwrap_or_default(),
+            request_id: text("RequestId").unwrap_or_default(),
+            logical_resource_id: text("LogicalResourceId").unwrap_or_default(),
+            physical_resource_id: text("PhysicalResourceId").filter(|id| !id.is_empty()),
             service_token: top
-                .resource_properties
+                .get("ResourceProperties")
                 .and_then(|p| serde_json::from_str::<ShallowProperties>(p.get()).ok())
-                .and_then(|p| text(p.service_token)),
+                .and_then(|p| p.service_token)
+                .and_then(|v| serde_json::from_str::<String>(v.get()).ok()),
         }
     }
 }
@@ -395,6 +379,11 @@ mod tests {
         assert_eq!(fields.request_type, None);
         assert_eq!(fields.response_url.as_deref(), Some("http://h/"));
         assert_eq!(EventFields::read_shallow("[1]"), EventFields::default());
+        let twice = r#"{"RequestType":"Create","RequestType":"Delete","ResponseURL":"http://h/"}"#;
+        assert_eq!(
+            EventFields::read_shallow(twice).request_type.as_deref(),
+            Some("Delete")
+        );
     }
 
     #[test]
