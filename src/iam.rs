@@ -1005,6 +1005,7 @@ mod tests {
             // Attaching an AWS managed policy: a missing role propagates, a missing policy is final.
             (error("AttachRolePolicy", 404, "NoSuchEntity", "The role with name r cannot be found."), RolePropagating, Retry::Propagation),
             (error("AttachRolePolicy", 404, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/X does not exist or is not attachable."), RolePropagating, Retry::No),
+            (error("AttachRolePolicy", 404, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy does not exist or is not attachable."), RolePropagating, Retry::No),
             (error("AttachRolePolicy", 404, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/X does not exist or is not attachable."), Propagating, Retry::Propagation),
         ];
         for (err, missing, expected) in cases {

@@ -336,6 +336,9 @@ pub enum PlanError {
         count: usize,
         own: usize,
     },
+    /// The role exists under the same name in another case (IAM names ignore case).
+    #[error("role {wanted} exists as {actual} (IAM role names are unique regardless of case); nothing was changed. Use RoleName: {actual}, or another name")]
+    NameCase { wanted: String, actual: String },
     /// IAM cannot move a role to another path.
     #[error("role {name} exists at path {actual}, not {wanted}; IAM cannot change a role's path. Use another RoleName or remove the role")]
     WrongPath {
@@ -581,6 +584,14 @@ pub fn converge(
                 entity: "role",
                 name: name.clone(),
                 owner: describe_owner(&found.tags),
+            });
+        }
+        // IAM found the role under the name in another case. Its ARN carries the stored name,
+        // which the outputs would not: the stack must say the name as IAM has it.
+        if found.name != *name {
+            return Err(PlanError::NameCase {
+                wanted: name.clone(),
+                actual: found.name.clone(),
             });
         }
         if found.path != role.path {
@@ -1504,6 +1515,35 @@ mod tests {
         role.tags
             .retain(|k, _| !["k0", "k1", "k2"].contains(&k.as_str()));
         assert!(converge(&state, &actual, &adopt).is_ok());
+    }
+
+    #[test]
+    fn a_role_found_under_the_name_in_another_case_is_refused() {
+        let state = desired(
+            json!({"AdoptExisting": "true", "Roles": {"TaskExecution": {"RoleName": "AdoptMe"}}}),
+        );
+        let mut actual = as_actual(&state);
+        let role = actual.roles.get_mut("AdoptMe").unwrap();
+        role.name = "adoptme".into();
+        role.tags.clear();
+        let adopt = Ownership {
+            adopt: true,
+            ..Ownership::sole(OWNER)
+        };
+        assert_eq!(
+            converge(&state, &actual, &adopt).unwrap_err(),
+            PlanError::NameCase {
+                wanted: "AdoptMe".into(),
+                actual: "adoptme".into()
+            }
+        );
+        // Someone else's role: the usual refusal comes first.
+        let err = converge(&state, &actual, &Ownership::sole(OWNER)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("already exists and is not owned by this resource"),
+            "{err}"
+        );
     }
 
     #[test]

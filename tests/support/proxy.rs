@@ -1,8 +1,13 @@
 //! A fault-injecting proxy in front of moto: adds latency, throttles a fraction of calls, or
-//! fails chosen IAM actions with an IAM error of our choosing. Also counts calls per action and,
-//! when recording, keeps every IAM call with its parameters and the state of the role, policy
-//! or instance profile it names as it stood just before the call (for the authorization test,
-//! which replays them through an IAM policy engine).
+//! fails chosen IAM actions with an IAM error of our choosing (before the call reaches moto, or
+//! after it landed there). Also counts calls per action and, when recording, keeps every IAM
+//! call with its parameters and the state of the role, policy or instance profile it names as
+//! it stood just before the call (for the authorization test, which replays them through an IAM
+//! policy engine).
+//!
+//! moto is immediately consistent and case-sensitive about role names; real IAM is neither.
+//! Opt-in emulations (`emulate_propagation`, `emulate_case_insensitive_names`) make the proxy
+//! answer as IAM does, so a test can hold the function to IAM's behaviour, not moto's.
 //!
 //! STS calls (the function learns its own account once per process) pass through untouched
 //! and uncounted: they are not IAM's and need no permission.
@@ -20,15 +25,50 @@ type Spans = Arc<Mutex<Vec<(Instant, Option<Instant>)>>>;
 /// Recorded among the calls for each call the proxy throttled.
 pub const THROTTLED: &str = "(throttled)";
 
+/// Recorded among the calls for each call answered NoSuchEntity because the role or policy it
+/// names was created moments ago (`emulate_propagation`).
+pub const NOT_YET_VISIBLE: &str = "(not yet visible)";
+
+/// One injected failure of an action.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    /// How many more calls fail; None: all of them.
+    pub remaining: Option<usize>,
+    /// Only calls with a parameter containing this text fail (None: every call).
+    pub matching: Option<String>,
+    /// The call is forwarded and takes effect in moto; only its answer is replaced by the error
+    /// (IAM's 5xx after a write that landed).
+    pub after_landing: bool,
+}
+
+impl Fault {
+    fn applies(&self, params: &Map<String, Value>) -> bool {
+        self.remaining != Some(0)
+            && self.matching.as_deref().is_none_or(|needle| {
+                params
+                    .values()
+                    .any(|v| v.as_str().is_some_and(|v| v.contains(needle)))
+            })
+    }
+}
+
 #[derive(Default)]
 pub struct Faults {
-    /// Action → (HTTP status, IAM error code, message, how many more calls fail; None: all).
-    pub fail: HashMap<String, (u16, String, String, Option<usize>)>,
+    /// Action → the failure its calls get.
+    pub fail: HashMap<String, Fault>,
     pub latency: Duration,
     /// Extra latency for chosen actions.
     pub slow: HashMap<String, Duration>,
     /// Fraction of calls (0.0–1.0) answered with Throttling.
     pub throttle: f64,
+    /// IAM's eventual consistency: after a CreateRole or CreatePolicy lands, this many of the
+    /// writes that follow and name the new role (or attach the new policy) find it missing.
+    pub propagation_calls: usize,
+    /// IAM's role names: unique regardless of case, and looked up regardless of case.
+    pub case_insensitive_names: bool,
 }
 
 /// Recorded IAM calls (see `record_of`), when recording.
@@ -89,6 +129,32 @@ fn iam_error(status: u16, code: &str, message: &str) -> Response {
     }
 }
 
+/// Whether an action only reads.
+fn is_read(action: &str) -> bool {
+    action.starts_with("Get") || action.starts_with("List")
+}
+
+/// A form body with one parameter's value replaced (the others byte for byte as they were).
+fn with_param(body: &[u8], key: &str, value: &str) -> Vec<u8> {
+    let encoded = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC);
+    String::from_utf8_lossy(body)
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k == key => format!("{key}={encoded}"),
+            _ => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
+}
+
+/// The text of the first `<tag>` element of an XML answer.
+fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(&xml[start..end])
+}
+
 /// The proxy's state, shared by the connections it serves.
 struct Inner {
     faults: Arc<Mutex<Faults>>,
@@ -97,8 +163,17 @@ struct Inner {
     client: reqwest::Client,
     seed: AtomicU64,
     upstream: String,
-    /// With the IAM client that reads the state before each call.
-    records: Option<(Records, aws_sdk_iam::Client)>,
+    /// An IAM client straight to moto, for what the emulations need to know.
+    iam: aws_sdk_iam::Client,
+    /// Recorded calls (the state before each is read with `iam`), when recording.
+    records: Option<Records>,
+    /// Roles and policies created moments ago, by the name a call gives them (a role name, or
+    /// a policy ARN: role names have no ':', so the two never collide), with how many more
+    /// calls naming them find them missing.
+    propagating: Mutex<HashMap<String, usize>>,
+    /// CreateRole calls one at a time while names are compared regardless of case, so two
+    /// names differing only in case cannot both pass the check.
+    creating_role: tokio::sync::Mutex<()>,
 }
 
 impl Inner {
@@ -157,8 +232,8 @@ impl Inner {
         if action == "GetCallerIdentity" {
             return self.forward(req).await;
         }
-        if let Some((records, iam)) = &self.records {
-            let record = self.record_of(iam, &action, &req.body).await;
+        if let Some(records) = &self.records {
+            let record = self.record_of(&self.iam, &action, &req.body).await;
             records.lock().unwrap().push(record);
         }
         self.calls.lock().unwrap().push(action.clone());
@@ -175,23 +250,24 @@ impl Inner {
     }
 
     async fn answer(&self, req: Request, action: &str) -> Response {
-        let (latency, fail, throttle) = {
+        let params = form_params(&req.body);
+        let (latency, fault, throttle, case_insensitive) = {
             let mut f = self.faults.lock().unwrap();
-            let fail = match f.fail.get_mut(action) {
-                Some((_, _, _, Some(0))) | None => None,
-                Some((status, code, message, remaining)) => {
-                    if let Some(n) = remaining {
+            let fault = match f.fail.get_mut(action) {
+                Some(fault) if fault.applies(&params) => {
+                    if let Some(n) = &mut fault.remaining {
                         *n -= 1;
                     }
-                    Some((*status, code.clone(), message.clone()))
+                    Some(fault.clone())
                 }
+                _ => None,
             };
             let latency = f.latency + f.slow.get(action).copied().unwrap_or_default();
-            (latency, fail, f.throttle)
+            (latency, fault, f.throttle, f.case_insensitive_names)
         };
         tokio::time::sleep(latency).await;
-        if let Some((status, code, message)) = fail {
-            return iam_error(status, &code, &message);
+        if let Some(fault) = fault.as_ref().filter(|f| !f.after_landing) {
+            return iam_error(fault.status, &fault.code, &fault.message);
         }
         // xorshift: a deterministic sequence, so a failing run can be replayed.
         let mut x = self.seed.load(Ordering::Relaxed);
@@ -203,7 +279,118 @@ impl Inner {
             self.calls.lock().unwrap().push(THROTTLED.into());
             return iam_error(400, "Throttling", "Rate exceeded");
         }
-        self.forward(req).await
+        let _one_create_at_a_time = match case_insensitive && action == "CreateRole" {
+            true => Some(self.creating_role.lock().await),
+            false => None,
+        };
+        let req = match case_insensitive {
+            true => match self.by_stored_name(req, action, &params).await {
+                Ok(req) => req,
+                Err(refused) => return refused,
+            },
+            false => req,
+        };
+        if let Some(missing) = self.not_yet_visible(action, &form_params(&req.body)) {
+            self.calls.lock().unwrap().push(NOT_YET_VISIBLE.into());
+            return missing;
+        }
+        let response = self.forward(req).await;
+        self.note_created(action, &params, &response);
+        match fault {
+            Some(fault) => iam_error(fault.status, &fault.code, &fault.message),
+            None => response,
+        }
+    }
+
+    /// IAM finds a role by its name regardless of case, and refuses a new role whose name
+    /// differs from an existing one only in case; moto does neither. A call naming a role by
+    /// another case gets the stored name (`Err`: CreateRole's refusal).
+    async fn by_stored_name(
+        &self,
+        req: Request,
+        action: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Request, Response> {
+        let Some(asked) = params.get("RoleName").and_then(Value::as_str) else {
+            return Ok(req);
+        };
+        // Asked for exactly: moto answers as IAM would. Not found: look for another case.
+        if self.iam.get_role().role_name(asked).send().await.is_ok() {
+            return Ok(req);
+        }
+        let roles = self
+            .iam
+            .list_roles()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("ListRoles on moto");
+        let Some(stored) = roles
+            .iter()
+            .map(|r| r.role_name())
+            .find(|name| name.eq_ignore_ascii_case(asked))
+        else {
+            return Ok(req);
+        };
+        if action == "CreateRole" {
+            let message = format!("Role with name {asked} already exists.");
+            return Err(iam_error(409, "EntityAlreadyExists", &message));
+        }
+        let body = with_param(&req.body, "RoleName", stored);
+        Ok(Request { body, ..req })
+    }
+
+    /// IAM's eventual consistency: a write naming a role or policy created moments ago may find
+    /// it missing, with IAM's own messages. Reads stay consistent, so the tests' checks and the
+    /// function's reads see what is there.
+    fn not_yet_visible(&self, action: &str, params: &Map<String, Value>) -> Option<Response> {
+        if is_read(action) || action == "CreateRole" || action == "CreatePolicy" {
+            return None;
+        }
+        let mut propagating = self.propagating.lock().unwrap();
+        // Charged to one entity per call, the role first: each new entity is missing for
+        // exactly `propagation_calls` calls that name it.
+        let mut charge = |key: &str| match propagating.get_mut(key) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        };
+        let param = |key: &str| params.get(key).and_then(Value::as_str);
+        if let Some(role) = param("RoleName").filter(|role| charge(role)) {
+            let message = format!("The role with name {role} cannot be found.");
+            return Some(iam_error(404, "NoSuchEntity", &message));
+        }
+        let policy = param("PolicyArn").filter(|_| action == "AttachRolePolicy");
+        if let Some(arn) = policy.filter(|arn| charge(arn)) {
+            let message = format!("Policy {arn} does not exist or is not attachable.");
+            return Some(iam_error(404, "NoSuchEntity", &message));
+        }
+        None
+    }
+
+    /// A role or policy moto created starts propagating (whatever answer the proxy gives).
+    fn note_created(&self, action: &str, params: &Map<String, Value>, response: &Response) {
+        let calls = self.faults.lock().unwrap().propagation_calls;
+        if calls == 0 || response.status != 200 {
+            return;
+        }
+        let created = match action {
+            "CreateRole" => params
+                .get("RoleName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            "CreatePolicy" => {
+                xml_text(&String::from_utf8_lossy(&response.body), "Arn").map(str::to_string)
+            }
+            _ => None,
+        };
+        if let Some(key) = created {
+            self.propagating.lock().unwrap().insert(key, calls);
+        }
     }
 
     async fn forward(&self, req: Request) -> Response {
@@ -248,10 +435,6 @@ impl FaultProxy {
     }
 
     async fn launch(upstream: &str, record: bool) -> FaultProxy {
-        let records = match record {
-            true => Some((Records::default(), super::iam_client(upstream).await)),
-            false => None,
-        };
         let proxy = Arc::new(Inner {
             faults: Default::default(),
             calls: Default::default(),
@@ -259,7 +442,10 @@ impl FaultProxy {
             client: reqwest::Client::new(),
             seed: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
             upstream: upstream.trim_end_matches('/').to_string(),
-            records,
+            iam: super::iam_client(upstream).await,
+            records: record.then(Records::default),
+            propagating: Default::default(),
+            creating_role: Default::default(),
         });
         let handler: http::Handler = {
             let proxy = proxy.clone();
@@ -274,7 +460,7 @@ impl FaultProxy {
             faults: proxy.faults.clone(),
             calls: proxy.calls.clone(),
             spans: proxy.spans.clone(),
-            records: proxy.records.as_ref().map(|(r, _)| r.clone()),
+            records: proxy.records.clone(),
         }
     }
 
@@ -299,11 +485,78 @@ impl FaultProxy {
         code: &str,
         message: &str,
     ) {
+        self.inject(
+            action,
+            Fault {
+                status,
+                code: code.into(),
+                message: message.into(),
+                remaining: times,
+                matching: None,
+                after_landing: false,
+            },
+        );
+    }
+
+    /// Fail every call of `action` that has a parameter containing `needle` (say, a principal
+    /// in a trust policy).
+    pub fn fail_matching(
+        &self,
+        action: &str,
+        needle: &str,
+        status: u16,
+        code: &str,
+        message: &str,
+    ) {
+        self.inject(
+            action,
+            Fault {
+                status,
+                code: code.into(),
+                message: message.into(),
+                remaining: None,
+                matching: Some(needle.into()),
+                after_landing: false,
+            },
+        );
+    }
+
+    /// The next `times` calls of `action` take effect in moto, but are answered 500
+    /// InternalFailure: the caller cannot know the write landed.
+    pub fn fail_after_landing(&self, action: &str, times: usize) {
+        self.inject(
+            action,
+            Fault {
+                status: 500,
+                code: "InternalFailure".into(),
+                message: "The request processing has failed because of an unknown error, exception or failure.".into(),
+                remaining: Some(times),
+                matching: None,
+                after_landing: true,
+            },
+        );
+    }
+
+    /// Replace the failure `action`'s calls get.
+    pub fn inject(&self, action: &str, fault: Fault) {
         self.faults
             .lock()
             .unwrap()
             .fail
-            .insert(action.into(), (status, code.into(), message.into(), times));
+            .insert(action.into(), fault);
+    }
+
+    /// IAM's eventual consistency: after a CreateRole or CreatePolicy lands, the next `calls`
+    /// writes naming that role (or attaching that policy) are answered NoSuchEntity with IAM's
+    /// message (0: off).
+    pub fn emulate_propagation(&self, calls: usize) {
+        self.faults.lock().unwrap().propagation_calls = calls;
+    }
+
+    /// IAM's role names: a CreateRole whose name differs from an existing role's only in case
+    /// is refused, and a role named in another case is found.
+    pub fn emulate_case_insensitive_names(&self) {
+        self.faults.lock().unwrap().case_insensitive_names = true;
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -327,11 +580,21 @@ impl FaultProxy {
         self.calls.lock().unwrap().clone()
     }
 
-    /// The write actions among the calls (everything but Get*, List* and throttled calls).
+    /// How many of the calls were `action` (or a marker such as `THROTTLED`).
+    pub fn count(&self, action: &str) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| *c == action)
+            .count()
+    }
+
+    /// The write actions among the calls (everything but Get*, List* and the markers).
     pub fn writes(&self) -> Vec<String> {
         self.calls()
             .into_iter()
-            .filter(|a| !a.starts_with("Get") && !a.starts_with("List") && a != THROTTLED)
+            .filter(|a| !is_read(a) && a != THROTTLED && a != NOT_YET_VISIBLE)
             .collect()
     }
 
