@@ -14,13 +14,15 @@ cargo clippy --all-targets --locked -- -D warnings
 node test-tools/authz/selftest.mjs
 log=target/test-output.log
 mkdir -p target
-rm -f target/authz/summary.txt
+rm -f target/authz/summary.txt target/real-iam/throttling.txt
 set +e
 cargo test --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # The authorization test's figures: IAM calls allowed/denied and escalations, per parameter set.
 if [ -f target/authz/summary.txt ]; then cat target/authz/summary.txt; fi
+# Ten stacks at once under 30 % throttling (tests/real_iam.rs): calls, retries, wall time.
+if [ -f target/real-iam/throttling.txt ]; then cat target/real-iam/throttling.txt; fi
 # One closing line over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

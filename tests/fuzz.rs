@@ -323,11 +323,16 @@ fn check_against_iam(properties: &Value, partition: &str) {
                 .roles
                 .values()
                 .filter_map(|r| r.trusted_principal_arn.as_ref());
-            for arn in spec.permissions_boundary.iter().chain(principal) {
+            let principals: Vec<&String> = principal.collect();
+            for arn in &principals {
+                // A trust names one principal: no wildcard. (A policy path may hold any
+                // printable ASCII, `*` and `?` included, so a boundary ARN may too.)
+                assert!(!arn.contains(['*', '?']), "{arn}");
+            }
+            for arn in spec.permissions_boundary.iter().chain(principals) {
                 assert!(arn.chars().count() <= 2048, "{arn}");
                 assert!(arn.starts_with(&format!("arn:{partition}:iam::")), "{arn}");
                 assert!(arn.bytes().all(|b| b.is_ascii_graphic()), "{arn}");
-                assert!(!arn.contains(['*', '?']), "{arn}");
                 // IAM's name limits: 64 for roles and users, 128 for policies.
                 assert!(arn.rsplit('/').next().unwrap().len() <= 128, "{arn}");
             }
