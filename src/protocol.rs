@@ -41,34 +41,37 @@ struct ShallowProperties<'a> {
 
 impl EventFields {
     pub fn read(raw: &Value) -> EventFields {
-        let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
-        EventFields {
-            request_type: text("RequestType"),
-            response_url: text("ResponseURL").filter(|url| !url.is_empty()),
-            stack_id: text("StackId").unwrap_or_default(),
-            request_id: text("RequestId").unwrap_or_default(),
-            logical_resource_id: text("LogicalResourceId").unwrap_or_default(),
-            physical_resource_id: text("PhysicalResourceId").filter(|id| !id.is_empty()),
-            service_token: raw
-                .get("ResourceProperties")
-                .and_then(|p| p.get("ServiceToken"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
-        }
+        let service_token = raw
+            .get("ResourceProperties")
+            .and_then(|p| p.get("ServiceToken"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        EventFields::from_text(
+            |key| raw.get(key).and_then(Value::as_str).map(str::to_string),
+            service_token,
+        )
     }
 
-    /// The fields of an event that cannot be parsed into a `Value` (see `Shallow`); all empty
-    /// when even its top level cannot be read.
+    /// The fields of an event that cannot be parsed into a `Value`; all empty when even its
+    /// top level cannot be read.
     pub fn read_shallow(raw: &str) -> EventFields {
         // The top level as raw values: serde_json skips nested values without its depth limit,
         // and a map keeps the last of duplicate keys as a Value would.
         let Ok(top) = serde_json::from_str::<BTreeMap<&str, &RawValue>>(raw) else {
             return EventFields::default();
         };
-        let text = |key: &str| {
-            top.get(key)
-                .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
-        };
+        let string = |value: &RawValue| serde_json::from_str::<String>(value.get()).ok();
+        let service_token = top
+            .get("ResourceProperties")
+            .and_then(|p| serde_json::from_str::<ShallowProperties>(p.get()).ok())
+            .and_then(|p| p.service_token)
+            .and_then(string);
+        EventFields::from_text(|key| top.get(key).copied().and_then(string), service_token)
+    }
+
+    /// The fields from the event's top-level strings (`text` of a key; None when absent or not
+    /// a string).
+    fn from_text(text: impl Fn(&str) -> Option<String>, service_token: Option<String>) -> Self {
         EventFields {
             request_type: text("RequestType"),
             response_url: text("ResponseURL").filter(|url| !url.is_empty()),
@@ -76,17 +79,13 @@ impl EventFields {
             request_id: text("RequestId").unwrap_or_default(),
             logical_resource_id: text("LogicalResourceId").unwrap_or_default(),
             physical_resource_id: text("PhysicalResourceId").filter(|id| !id.is_empty()),
-            service_token: top
-                .get("ResourceProperties")
-                .and_then(|p| serde_json::from_str::<ShallowProperties>(p.get()).ok())
-                .and_then(|p| p.service_token)
-                .and_then(|v| serde_json::from_str::<String>(v.get()).ok()),
+            service_token,
         }
     }
 }
 
 /// Parse the event with `aws_lambda_events`' request types. An event without a ResponseURL
-/// (the CDK Provider framework's `onEvent`) is accepted: it is answered by return value.
+/// (a direct invoke) is accepted: it is answered by return value.
 pub fn parse_request(raw: &Value) -> Result<CloudFormationCustomResourceRequest, String> {
     let Value::Object(map) = raw else {
         return Err("the event is not a JSON object".into());

@@ -13,7 +13,6 @@ use std::process::Command;
 use support::proxy::FaultProxy;
 use support::*;
 
-const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
 const MANAGED_PATH: &str = "/ecs-iam-roles/";
 
 /// One of the operator's parameter sets: template parameters and what the function is told.

@@ -3,22 +3,10 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, SystemTime};
 use support::proxy::FaultProxy;
 use support::*;
-
-const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
-
-fn all_five() -> Value {
-    json!({"Tags": [{"Key": "team", "Value": "platform"}], "Roles": {
-        "EcsAnywhere": {"LeastPrivilege": "true"},
-        "TaskExecution": {},
-        "Task": {"ClusterName": "c"},
-        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
-        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
-    }})
-}
 
 #[tokio::test]
 async fn thirty_percent_throttling_still_creates_and_deletes_everything() {

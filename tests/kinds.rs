@@ -8,8 +8,6 @@ use serde_json::{json, Value};
 use support::proxy::FaultProxy;
 use support::*;
 
-const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
-
 async fn create_check_delete(properties: Value) {
     let iam = iam_client(moto_endpoint()).await;
     let conv = Conversation::new().await;

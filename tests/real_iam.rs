@@ -10,19 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use support::proxy::{FaultProxy, NOT_YET_VISIBLE, THROTTLED};
 use support::*;
 
-const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
 /// A principal IAM does not accept (say, deleted, or not yet propagated and never will be).
 const BAD_PRINCIPAL: &str = "arn:aws:iam::111122223333:role/new-handler";
-
-fn all_five() -> Value {
-    json!({"Tags": [{"Key": "team", "Value": "platform"}], "Roles": {
-        "EcsAnywhere": {"LeastPrivilege": "true"},
-        "TaskExecution": {},
-        "Task": {"ClusterName": "c"},
-        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
-        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
-    }})
-}
 
 /// `iam_retries` of each of the `answers` the function logged, in order (its log lines are
 /// read as they come: waits a moment for the last).
@@ -275,14 +264,28 @@ async fn writes_that_landed_before_a_500_are_recognised() {
     futures::future::join_all(cases).await;
 }
 
-#[tokio::test]
-async fn a_name_taken_in_another_case_is_refused_and_left_untouched() {
+/// A proxy answering role names as IAM does (regardless of case), a conversation through it,
+/// and someone's unowned role `prefix-…` in lower case: its stored name, the name in `prefix`'s
+/// case, and its state before (a `snapshot`).
+async fn name_taken_in_lower_case(
+    prefix: &str,
+) -> (
+    aws_sdk_iam::Client,
+    FaultProxy,
+    Conversation,
+    String,
+    String,
+    String,
+) {
     let iam = iam_client(moto_endpoint()).await;
     let proxy = FaultProxy::start(moto_endpoint()).await;
     proxy.emulate_case_insensitive_names();
     let conv = Conversation::with(&proxy.endpoint, 0).await;
     let unique = name("x");
-    let (existing, asked) = (format!("myrole-{unique}"), format!("MyRole-{unique}"));
+    let (existing, asked) = (
+        format!("{}-{unique}", prefix.to_lowercase()),
+        format!("{prefix}-{unique}"),
+    );
     create_role(
         &iam,
         &existing,
@@ -291,6 +294,12 @@ async fn a_name_taken_in_another_case_is_refused_and_left_untouched() {
     )
     .await;
     let before = snapshot(&role_state(&iam, &existing).await.unwrap());
+    (iam, proxy, conv, existing, asked, before)
+}
+
+#[tokio::test]
+async fn a_name_taken_in_another_case_is_refused_and_left_untouched() {
+    let (iam, _proxy, conv, existing, asked, before) = name_taken_in_lower_case("MyRole").await;
     let props = json!({"Roles": {
         "TaskExecution": {"RoleName": asked},
         "Task": {"ClusterName": "c"},
@@ -403,20 +412,7 @@ async fn a_missing_aws_managed_policy_is_not_waited_for() {
 
 #[tokio::test]
 async fn adoption_of_a_role_named_in_another_case_is_refused_and_changes_nothing() {
-    let iam = iam_client(moto_endpoint()).await;
-    let proxy = FaultProxy::start(moto_endpoint()).await;
-    proxy.emulate_case_insensitive_names();
-    let conv = Conversation::with(&proxy.endpoint, 0).await;
-    let unique = name("x");
-    let (existing, asked) = (format!("adoptme-{unique}"), format!("AdoptMe-{unique}"));
-    create_role(
-        &iam,
-        &existing,
-        &service_trust("ecs-tasks.amazonaws.com"),
-        &[("team", "other")],
-    )
-    .await;
-    let before = snapshot(&role_state(&iam, &existing).await.unwrap());
+    let (iam, proxy, conv, existing, asked, before) = name_taken_in_lower_case("AdoptMe").await;
     let props = json!({"AdoptExisting": "true", "Roles": {"TaskExecution": {"RoleName": asked}}});
     // IAM finds the role under the other case (GetRole), but its ARN names `adoptme-…`: the
     // outputs would name a role that does not match it, so the stack must use IAM's name.

@@ -21,6 +21,19 @@ pub type Mutation = Box<dyn Fn(&mut Value)>;
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "eu-west-1";
+/// The trusted principal of the Granted kinds in most tests.
+pub const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
+
+/// All five kinds at once, with a tag and a customer policy each where a kind has one.
+pub fn all_five() -> Value {
+    json!({"Tags": [{"Key": "team", "Value": "platform"}], "Roles": {
+        "EcsAnywhere": {"LeastPrivilege": "true"},
+        "TaskExecution": {},
+        "Task": {"ClusterName": "c"},
+        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
+        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
+    }})
+}
 
 fn unique() -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);

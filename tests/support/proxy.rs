@@ -45,6 +45,18 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// Every call of the action answers this error (narrowed by the other fields).
+    fn answer(status: u16, code: &str, message: &str) -> Fault {
+        Fault {
+            status,
+            code: code.into(),
+            message: message.into(),
+            remaining: None,
+            matching: None,
+            after_landing: false,
+        }
+    }
+
     fn applies(&self, params: &Map<String, Value>) -> bool {
         self.remaining != Some(0)
             && self.matching.as_deref().is_none_or(|needle| {
@@ -488,12 +500,8 @@ impl FaultProxy {
         self.inject(
             action,
             Fault {
-                status,
-                code: code.into(),
-                message: message.into(),
                 remaining: times,
-                matching: None,
-                after_landing: false,
+                ..Fault::answer(status, code, message)
             },
         );
     }
@@ -511,12 +519,8 @@ impl FaultProxy {
         self.inject(
             action,
             Fault {
-                status,
-                code: code.into(),
-                message: message.into(),
-                remaining: None,
                 matching: Some(needle.into()),
-                after_landing: false,
+                ..Fault::answer(status, code, message)
             },
         );
     }
@@ -527,12 +531,13 @@ impl FaultProxy {
         self.inject(
             action,
             Fault {
-                status: 500,
-                code: "InternalFailure".into(),
-                message: "The request processing has failed because of an unknown error, exception or failure.".into(),
                 remaining: Some(times),
-                matching: None,
                 after_landing: true,
+                ..Fault::answer(
+                    500,
+                    "InternalFailure",
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                )
             },
         );
     }
