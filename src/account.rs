@@ -3,7 +3,7 @@
 //! ServiceToken) would otherwise get roles in the function's account, with outputs and trust
 //! conditions naming its own.
 
-use crate::catalog::StackEnv;
+use crate::identity::StackEnv;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use tokio::sync::OnceCell;
 

@@ -100,7 +100,7 @@ pub fn is_bookkeeping_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::check_tag_value;
+    use crate::iam_rules::check_tag_value;
     use serde_json::json;
 
     #[test]

@@ -1,8 +1,17 @@
 //! Names derived from the request: the stack's environment (from the StackId ARN), the
 //! PhysicalResourceId and the generated role and policy names.
 
-use crate::catalog::StackEnv;
+use crate::arn::{is_account_id, Arn};
 use sha2::{Digest, Sha256};
+
+/// Where the stack lives: every ARN the kinds render uses these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackEnv {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub stack_name: String,
+}
 
 /// The PhysicalResourceId answered when a request failed before anything could be created (bad
 /// input, malformed event). A Delete carrying such an id succeeds at once.
@@ -14,12 +23,9 @@ fn hex_digest(parts: &[&str], len: usize) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    hex[..len.min(hex.len())].to_string()
+    let mut hex = format!("{:x}", hasher.finalize());
+    hex.truncate(len);
+    hex
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -31,32 +37,27 @@ fn truncate(s: &str, max: usize) -> &str {
 
 /// `arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/NAME/GUID` → the stack's environment.
 pub fn stack_env(stack_id: &str) -> Result<StackEnv, String> {
-    let parts: Vec<&str> = stack_id.splitn(6, ':').collect();
     let bad = || {
         format!(
             "StackId {stack_id:?} is not a CloudFormation stack ARN (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID)"
         )
     };
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "cloudformation" {
-        return Err(bad());
-    }
-    let (partition, region, account) = (parts[1], parts[3], parts[4]);
-    let stack_name = parts[5]
+    let arn = Arn::parse(stack_id)
+        .filter(|arn| arn.service == "cloudformation")
+        .ok_or_else(bad)?;
+    let stack_name = arn
+        .resource
         .strip_prefix("stack/")
         .and_then(|rest| rest.split('/').next())
         .filter(|name| !name.is_empty())
         .ok_or_else(bad)?;
-    if !partition.starts_with("aws")
-        || region.is_empty()
-        || account.len() != 12
-        || !account.bytes().all(|b| b.is_ascii_digit())
-    {
+    if arn.region.is_empty() || !is_account_id(arn.account) {
         return Err(bad());
     }
     Ok(StackEnv {
-        partition: partition.to_string(),
-        region: region.to_string(),
-        account: account.to_string(),
+        partition: arn.partition.to_string(),
+        region: arn.region.to_string(),
+        account: arn.account.to_string(),
         stack_name: stack_name.to_string(),
     })
 }
@@ -141,10 +142,18 @@ pub fn generated_name(env: &StackEnv, logical_id: &str, physical_id: &str, label
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::check_role_name;
+    use crate::iam_rules::check_role_name;
 
     const STACK_ID: &str =
         "arn:aws:cloudformation:eu-west-1:123456789012:stack/retail-store/5b6c0e10-0000-11ef-9a4b-0a1b2c3d4e5f";
+
+    #[test]
+    fn digests_are_lower_case_sha256_hex_cut_to_length() {
+        // SHA-256 of "a\0b\0": ids and names derived from it must never change.
+        let full = "8fb20ef63ced4145fc2e983ffe597d1dcff39154c3bf21f0fa9dde6a0c50fdc9";
+        assert_eq!(hex_digest(&["a", "b"], 64), full);
+        assert_eq!(hex_digest(&["a", "b"], 12), full[..12]);
+    }
 
     #[test]
     fn stack_env_from_stack_id() {

@@ -2,7 +2,8 @@
 //! roles and policies Amazon ECS setups need.
 //!
 //! Where things are:
-//! - [`catalog`]: the documented roles and policies, one entry per kind;
+//! - [`kinds`]: the role kinds, one file each, and their registry;
+//! - [`arn`]: ARNs taken apart and put together;
 //! - [`spec`]: `ResourceProperties` checked and typed (every input error is found here);
 //! - [`identity`]: stack environment, PhysicalResourceId and generated names;
 //! - [`desired`]: the IAM state a spec asks for, and the output keys;
@@ -16,12 +17,13 @@
 
 pub mod account;
 pub mod adoption;
-pub mod catalog;
+pub mod arn;
 pub mod desired;
 pub mod handler;
 pub mod iam;
 pub mod iam_rules;
 pub mod identity;
+pub mod kinds;
 pub mod operator;
 pub mod order;
 pub mod plan;

@@ -3,7 +3,8 @@
 //! IAM call. The execution role enforces the same rules in IAM; these checks turn IAM's
 //! AccessDenied into a Reason that names the property to change.
 
-use crate::spec::{check_path, check_policy_arn, PropertyError, Spec, SpecError};
+use crate::iam_rules::{check_path, check_policy_arn};
+use crate::spec::{PropertyError, Spec, SpecError};
 
 /// `true` lets stacks set `AdoptExisting`; anything else (also a missing variable) does not.
 pub const ALLOW_ADOPTION_ENV: &str = "ECS_IAM_ROLES_ALLOW_ADOPTION";

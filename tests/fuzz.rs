@@ -3,6 +3,7 @@
 
 use ecs_iam_roles::desired::{build, outputs, Owner};
 use ecs_iam_roles::identity::stack_env;
+use ecs_iam_roles::kinds::KindSpec;
 use ecs_iam_roles::protocol::{parse_request, render_body, Answer, EventFields, MAX_BODY_BYTES};
 use ecs_iam_roles::spec;
 use proptest::prelude::*;
@@ -283,7 +284,7 @@ fn check_properties(properties: &Value) {
                 &Owner::new(&env, "EcsRoles", "s-EcsRoles-0123456789ab"),
             );
             for role in &state.roles {
-                spec::check_role_name(&role.name).unwrap();
+                ecs_iam_roles::iam_rules::check_role_name(&role.name).unwrap();
             }
             let data = outputs(&spec, &state, &env);
             assert!(data.len() >= 2 * state.roles.len());
@@ -319,11 +320,15 @@ fn check_against_iam(properties: &Value, partition: &str) {
                 assert!(!lower.starts_with("aws:") && !lower.starts_with("ecs-iam-roles:"));
                 assert!(folded.insert(lower), "{key:?} twice");
             }
-            let principal = spec
+            let principals: Vec<&String> = spec
                 .roles
                 .values()
-                .filter_map(|r| r.trusted_principal_arn.as_ref());
-            let principals: Vec<&String> = principal.collect();
+                .filter_map(|r| match &r.kind {
+                    KindSpec::SsoManagement(s) => Some(&s.trusted_principal_arn),
+                    KindSpec::ClusterAccess(s) => Some(&s.trusted_principal_arn),
+                    _ => None,
+                })
+                .collect();
             for arn in &principals {
                 // A trust names one principal: no wildcard. (A policy path may hold any
                 // printable ASCII, `*` and `?` included, so a boundary ARN may too.)

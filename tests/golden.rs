@@ -98,7 +98,7 @@ fn china_partition() {
 
 #[test]
 fn seed_000_duplicate_action_is_emitted_once() {
-    let document = ecs_iam_roles::catalog::sso_management_policy();
+    let document = ecs_iam_roles::kinds::sso_management::management_policy();
     let actions = document["Statement"][0]["Action"].as_array().unwrap();
     let count = actions
         .iter()

@@ -139,7 +139,7 @@ async fn failure_mid_create_leaves_nothing_behind() {
     let task_role = &desired
         .roles
         .iter()
-        .find(|r| r.kind == ecs_iam_roles::catalog::Kind::Task)
+        .find(|r| r.kind == ecs_iam_roles::kinds::Kind::Task)
         .unwrap()
         .name;
     assert!(

@@ -1,9 +1,9 @@
-//! The SAM template's execution role agrees with the catalog: it may attach exactly the AWS
-//! managed policies the catalog uses, and every IAM action the function calls is allowed; the
+//! The SAM template's execution role agrees with the kinds' registry: it may attach exactly the
+//! AWS managed policies the kinds use, and every IAM action the function calls is allowed; the
 //! CDK example attaches exactly the template's policy. (Whether IAM allows each call is
 //! tests/authz.rs's job.)
 
-use ecs_iam_roles::catalog::AWS_MANAGED_POLICIES;
+use ecs_iam_roles::kinds::aws_managed_policies;
 use std::path::Path;
 
 fn template() -> String {
@@ -11,7 +11,7 @@ fn template() -> String {
 }
 
 #[test]
-fn attachable_aws_managed_policies_are_the_catalogs() {
+fn attachable_aws_managed_policies_are_the_kinds() {
     let text = template();
     let allowed: Vec<&str> = text
         .lines()
@@ -20,8 +20,7 @@ fn attachable_aws_managed_policies_are_the_catalogs() {
                 .strip_prefix("- !Sub arn:${AWS::Partition}:iam::aws:policy")
         })
         .collect();
-    let mut expected: Vec<&str> = AWS_MANAGED_POLICIES.to_vec();
-    expected.sort();
+    let expected: Vec<&str> = aws_managed_policies().into_iter().collect();
     let mut found: Vec<&str> = allowed.iter().copied().filter(|p| *p != "/*").collect();
     found.sort();
     assert_eq!(found, expected, "template.yaml's iam:PolicyARN list");
@@ -30,10 +29,11 @@ fn attachable_aws_managed_policies_are_the_catalogs() {
 #[test]
 fn every_iam_action_the_function_calls_is_allowed() {
     let text = template();
-    let src =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/iam.rs")).unwrap();
+    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/iam/mod.rs"))
+        .unwrap();
     let plan =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan.rs")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan/op.rs"))
+            .unwrap();
     // The reads the adapter makes (`call("X"` / `list("X"`) and the writes of Op::action.
     let quoted_after = |source: &str, marker: &str| -> Vec<String> {
         source

@@ -2,9 +2,9 @@
 //! desired, plan and iam, and the guards around it (deadline watchdog, panics).
 
 use crate::account::Caller;
-use crate::catalog::StackEnv;
 use crate::desired::{self, DesiredState, Owner};
 use crate::iam::{ApplyError, Session};
+use crate::identity::StackEnv;
 use crate::identity::{self, failed_marker_id, is_failed_marker, stack_env};
 use crate::operator::Operator;
 use crate::plan::{self, ActualState, Created, Ownership};

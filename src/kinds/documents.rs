@@ -1,0 +1,132 @@
+//! The building blocks of the kinds' documents: trust, policy statements, and what a kind's
+//! design hands to `desired`.
+
+use crate::arn::Arn;
+use crate::identity::StackEnv;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// What one kind asks for, before names and the stack's tags, path and boundary are applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleDesign {
+    pub trust: Trust,
+    /// AWS managed policies to attach, as paths below `arn:PARTITION:iam::aws:policy`; each one
+    /// of the kind's `AWS_MANAGED_POLICIES`.
+    pub aws_managed: Vec<&'static str>,
+    /// Inline policies by name.
+    pub inline: BTreeMap<String, Value>,
+    pub customer_policy: Option<CustomerPolicy>,
+}
+
+impl RoleDesign {
+    pub fn new(trust: Trust) -> RoleDesign {
+        RoleDesign {
+            trust,
+            aws_managed: vec![],
+            inline: BTreeMap::new(),
+            customer_policy: None,
+        }
+    }
+}
+
+/// A customer-managed policy this resource makes for a role and attaches to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPolicy {
+    /// The label of its generated name.
+    pub label: &'static str,
+    /// The stack's `PolicyName`, if the kind takes one and it is set.
+    pub name: Option<String>,
+    pub document: Value,
+}
+
+/// Who may assume a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// An AWS service principal, with the confused-deputy conditions when restricted.
+    Service {
+        service: &'static str,
+        /// The service namespace used in the `aws:SourceArn` condition.
+        source_arn_service: &'static str,
+    },
+    /// One IAM principal (Granted's access handler), optionally requiring an external id.
+    Principal {
+        arn: String,
+        external_id: Option<String>,
+    },
+}
+
+impl Trust {
+    pub fn ssm() -> Trust {
+        Trust::Service {
+            service: "ssm.amazonaws.com",
+            source_arn_service: "ssm",
+        }
+    }
+
+    pub fn ecs_tasks() -> Trust {
+        Trust::Service {
+            service: "ecs-tasks.amazonaws.com",
+            source_arn_service: "ecs",
+        }
+    }
+
+    /// The trust policy document. `restrict_to_account` adds the confused-deputy conditions
+    /// AWS documents for service roles (`RestrictTrustToAccount`).
+    pub fn document(&self, env: &StackEnv, restrict_to_account: bool) -> Value {
+        let statement = match self {
+            Trust::Service {
+                service,
+                source_arn_service,
+            } => {
+                let mut statement = json!({
+                    "Effect": "Allow",
+                    "Principal": { "Service": service },
+                    "Action": "sts:AssumeRole",
+                });
+                if restrict_to_account {
+                    let source = Arn {
+                        partition: &env.partition,
+                        service: source_arn_service,
+                        region: &env.region,
+                        account: &env.account,
+                        resource: "*",
+                    };
+                    statement["Condition"] = json!({
+                        "StringEquals": { "aws:SourceAccount": env.account },
+                        "ArnLike": { "aws:SourceArn": source.to_string() },
+                    });
+                }
+                statement
+            }
+            Trust::Principal { arn, external_id } => {
+                let mut statement = json!({
+                    "Effect": "Allow",
+                    "Principal": { "AWS": arn },
+                    "Action": "sts:AssumeRole",
+                });
+                if let Some(external_id) = external_id {
+                    statement["Condition"] = json!({
+                        "StringEquals": { "sts:ExternalId": external_id }
+                    });
+                }
+                statement
+            }
+        };
+        json!({ "Version": "2012-10-17", "Statement": [statement] })
+    }
+}
+
+/// An Allow statement.
+pub fn allow(actions: &[&str], resource: Value) -> Value {
+    json!({ "Effect": "Allow", "Action": actions, "Resource": resource })
+}
+
+/// A policy document of these statements.
+pub fn policy(statements: Vec<Value>) -> Value {
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// `arn:PARTITION:iam::aws:policy` + `path_and_name` (which starts with `/`).
+pub fn aws_managed_policy_arn(partition: &str, path_and_name: &str) -> String {
+    Arn::iam(partition, "aws", &format!("policy{path_and_name}")).to_string()
+}

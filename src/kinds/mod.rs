@@ -1,0 +1,238 @@
+//! The role kinds: one file per kind, and the registry that lists them.
+//!
+//! A kind's file holds everything about it: the document it follows, its property names and
+//! which are required, its typed properties, its trust, managed, inline and customer-managed
+//! policies, and its outputs. `spec` and `desired` loop over the registry and know no kind by
+//! name. Adding a kind is one new file and one line in `registry!` at the bottom of this file
+//! (the README's "Adding a role kind" walks through it).
+
+pub mod documents;
+
+use crate::iam_rules::{
+    check_external_id, check_policy_name, check_principal_arn, check_role_name,
+};
+use crate::identity::StackEnv;
+use crate::spec::KindReader;
+pub use documents::{CustomerPolicy, RoleDesign, Trust};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// How a property's value is read and checked.
+#[derive(Debug, Clone, Copy)]
+pub enum Form {
+    /// A string (CloudFormation sends every scalar as one), checked by the function.
+    Text(fn(&str) -> Result<(), String>),
+    /// An ARN, checked by the function; it must also be in the stack's partition.
+    Arn(fn(&str) -> Result<(), String>),
+    /// `true` or `false` in any case, as a string or a JSON boolean; absent is false.
+    Flag,
+}
+
+/// One property a kind takes under `Roles.<Kind>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Property {
+    pub name: &'static str,
+    pub required: bool,
+    pub form: Form,
+    /// The property's key in the spec's fingerprint (`Spec::fingerprint`): its name, except
+    /// where 0.1.0 recorded it under another, which must stay so that fingerprints do not move.
+    pub fingerprint_key: &'static str,
+}
+
+impl Property {
+    pub const fn text(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
+        Property {
+            name,
+            required: false,
+            form: Form::Text(check),
+            fingerprint_key: name,
+        }
+    }
+
+    pub const fn arn(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
+        Property {
+            form: Form::Arn(check),
+            ..Property::text(name, check)
+        }
+    }
+
+    pub const fn flag(name: &'static str) -> Property {
+        Property {
+            name,
+            required: false,
+            form: Form::Flag,
+            fingerprint_key: name,
+        }
+    }
+
+    pub const fn required(self) -> Property {
+        Property {
+            required: true,
+            ..self
+        }
+    }
+
+    pub const fn fingerprint_key(self, key: &'static str) -> Property {
+        Property {
+            fingerprint_key: key,
+            ..self
+        }
+    }
+}
+
+/// Every kind takes it; a name is generated when it is absent.
+pub const ROLE_NAME: Property = Property::text("RoleName", check_role_name);
+/// The name of a kind's customer-managed policy; generated when absent.
+pub const POLICY_NAME: Property = Property::text("PolicyName", check_policy_name);
+/// A kind's narrower variant (see the kind's file for what it drops).
+pub const LEAST_PRIVILEGE: Property = Property::flag("LeastPrivilege");
+/// The one IAM role or user that may assume a role (Granted's access handler).
+pub const TRUSTED_PRINCIPAL_ARN: Property =
+    Property::arn("TrustedPrincipalArn", check_principal_arn).required();
+/// Required of the trusted principal as `sts:ExternalId`, when set.
+pub const EXTERNAL_ID: Property = Property::text("ExternalId", check_external_id);
+
+/// 0.1.0's fingerprint key for a kind's region property (`SsoRegion`, `EcsRegion`).
+const REGION_FINGERPRINT_KEY: &str = "Region";
+/// A principal for the samples of kinds that trust one.
+const SAMPLE_PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
+
+/// What every kind's file provides; the registry dispatches to it.
+pub trait RoleKind: Sized {
+    /// The key under `Roles`, the prefix of the output keys and the label of generated names.
+    const NAME: &'static str;
+    /// The document the kind follows: a page title of the Amazon ECS Developer Guide, or the
+    /// source the project started from.
+    const SOURCE: &'static str;
+    /// Its properties besides `RoleName` (which every kind takes).
+    const PROPERTIES: &'static [Property];
+    /// Every AWS managed policy the kind may attach, as paths below
+    /// `arn:PARTITION:iam::aws:policy`: the execution role may attach these and no other.
+    const AWS_MANAGED_POLICIES: &'static [&'static str];
+    /// Whether the outputs include `<Kind>RoleName`.
+    const ROLE_NAME_OUTPUT: bool = true;
+
+    /// The kind's typed properties. Reads every property of `PROPERTIES` (each once, whatever
+    /// the others hold); None when one is invalid, which the reader has recorded.
+    fn parse(properties: &mut KindReader) -> Option<Self>;
+
+    /// The role (and policies) the properties ask for, in the stack's environment.
+    fn design(&self, env: &StackEnv) -> RoleDesign;
+
+    /// Output keys beyond `<Kind>RoleArn`, `<Kind>RoleName` and `<Kind>PolicyArn`.
+    fn extra_outputs(&self, _role_arn: &str, _env: &StackEnv) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+
+    /// Property objects (what goes under `Roles.<Kind>`) that between them produce every
+    /// output key and every managed policy of the kind: for the tests and the drift checks.
+    fn samples() -> Vec<Value>;
+}
+
+/// The registry: one line per kind, `Variant => module::Type`, in the order kinds are made and
+/// listed. It defines `Kind`, the typed `KindSpec`, and their dispatch to the kind's file.
+macro_rules! registry {
+    ($($variant:ident => $module:ident :: $kind:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind {
+            $($variant),+
+        }
+
+        /// One kind's validated properties, typed by kind.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum KindSpec {
+            $($variant($module::$kind)),+
+        }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),+];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$variant => <$module::$kind as RoleKind>::NAME),+ }
+            }
+
+            pub fn source(self) -> &'static str {
+                match self { $(Kind::$variant => <$module::$kind as RoleKind>::SOURCE),+ }
+            }
+
+            pub fn properties(self) -> &'static [Property] {
+                match self { $(Kind::$variant => <$module::$kind as RoleKind>::PROPERTIES),+ }
+            }
+
+            pub fn aws_managed_policies(self) -> &'static [&'static str] {
+                match self {
+                    $(Kind::$variant => <$module::$kind as RoleKind>::AWS_MANAGED_POLICIES),+
+                }
+            }
+
+            pub fn role_name_output(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$module::$kind as RoleKind>::ROLE_NAME_OUTPUT),+
+                }
+            }
+
+            pub fn samples(self) -> Vec<Value> {
+                match self { $(Kind::$variant => <$module::$kind as RoleKind>::samples()),+ }
+            }
+
+            pub(crate) fn parse(self, properties: &mut KindReader) -> Option<KindSpec> {
+                match self {
+                    $(Kind::$variant => {
+                        <$module::$kind as RoleKind>::parse(properties).map(KindSpec::$variant)
+                    })+
+                }
+            }
+        }
+
+        impl KindSpec {
+            pub fn kind(&self) -> Kind {
+                match self { $(KindSpec::$variant(_) => Kind::$variant),+ }
+            }
+
+            pub fn design(&self, env: &StackEnv) -> RoleDesign {
+                match self { $(KindSpec::$variant(spec) => spec.design(env)),+ }
+            }
+
+            pub fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
+                match self { $(KindSpec::$variant(spec) => spec.extra_outputs(role_arn, env)),+ }
+            }
+        }
+    };
+}
+
+impl Kind {
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// Every property name the kind takes: `RoleName`, then its own.
+    pub fn property_names(self) -> Vec<&'static str> {
+        let own = self.properties().iter().map(|p| p.name);
+        std::iter::once(ROLE_NAME.name).chain(own).collect()
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every AWS managed policy any kind may attach (paths below `arn:PARTITION:iam::aws:policy`).
+pub fn aws_managed_policies() -> BTreeSet<&'static str> {
+    Kind::ALL
+        .iter()
+        .flat_map(|k| k.aws_managed_policies())
+        .copied()
+        .collect()
+}
+
+registry! {
+    EcsAnywhere => ecs_anywhere::EcsAnywhere,
+    TaskExecution => task_execution::TaskExecution,
+    Task => task::Task,
+    SsoManagement => sso_management::SsoManagement,
+    ClusterAccess => cluster_access::ClusterAccess,
+}

@@ -1,0 +1,117 @@
+//! `SsoManagement`: the role Granted's access handler (Common Fate) assumes to manage IAM
+//! Identity Center permission sets and account assignments. Follows Granted's "ECS access
+//! provider" setup (its SSO management policy, each action once); `ssoRoleARN` and `ssoRegion`
+//! are the field names of Granted's own configuration.
+
+use super::documents::{allow, policy};
+use super::{
+    CustomerPolicy, Property, RoleDesign, RoleKind, Trust, EXTERNAL_ID, POLICY_NAME,
+    TRUSTED_PRINCIPAL_ARN,
+};
+use crate::iam_rules::check_region;
+use crate::identity::StackEnv;
+use crate::spec::KindReader;
+use serde_json::{json, Value};
+
+const SSO_REGION: Property =
+    Property::text("SsoRegion", check_region).fingerprint_key(super::REGION_FINGERPRINT_KEY);
+
+/// The setup's SSO management actions, in its order, with its duplicate
+/// `sso:CreateAccountAssignment` listed once.
+pub const ACTIONS: [&str; 21] = [
+    "sso:CreateAccountAssignment",
+    "sso:DescribeAccountAssignmentDeletionStatus",
+    "sso:DescribeAccountAssignmentCreationStatus",
+    "sso:DescribePermissionSet",
+    "sso:DeletePermissionSet",
+    "sso:DeleteAccountAssignment",
+    "sso:ListPermissionSets",
+    "sso:ListTagsForResource",
+    "sso:ListAccountAssignments",
+    "organizations:ListAccounts",
+    "organizations:DescribeAccount",
+    "organizations:DescribeOrganization",
+    "iam:GetSAMLProvider",
+    "iam:GetRole",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "identitystore:ListUsers",
+    "sso:CreatePermissionSet",
+    "sso:PutInlinePolicyToPermissionSet",
+    "iam:ListRoles",
+    "iam:ListUsers",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoManagement {
+    pub trusted_principal_arn: String,
+    pub external_id: Option<String>,
+    pub policy_name: Option<String>,
+    /// Default: the stack's region.
+    pub sso_region: Option<String>,
+}
+
+impl RoleKind for SsoManagement {
+    const NAME: &'static str = "SsoManagement";
+    const SOURCE: &'static str = "Granted (Common Fate): ECS access provider, SSO management role";
+    const PROPERTIES: &'static [Property] =
+        &[TRUSTED_PRINCIPAL_ARN, EXTERNAL_ID, POLICY_NAME, SSO_REGION];
+    const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
+    const ROLE_NAME_OUTPUT: bool = false;
+
+    fn parse(properties: &mut KindReader) -> Option<Self> {
+        let trusted_principal_arn = properties.text(&TRUSTED_PRINCIPAL_ARN);
+        let external_id = properties.text(&EXTERNAL_ID);
+        let policy_name = properties.text(&POLICY_NAME);
+        let sso_region = properties.text(&SSO_REGION);
+        Some(SsoManagement {
+            trusted_principal_arn: trusted_principal_arn?,
+            external_id,
+            policy_name,
+            sso_region,
+        })
+    }
+
+    fn design(&self, _env: &StackEnv) -> RoleDesign {
+        let mut role = RoleDesign::new(Trust::Principal {
+            arn: self.trusted_principal_arn.clone(),
+            external_id: self.external_id.clone(),
+        });
+        role.customer_policy = Some(CustomerPolicy {
+            label: Self::NAME,
+            name: self.policy_name.clone(),
+            document: management_policy(),
+        });
+        role
+    }
+
+    fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
+        let region = self.sso_region.as_ref().unwrap_or(&env.region);
+        vec![
+            ("ssoRoleARN", role_arn.to_string()),
+            ("ssoRegion", region.clone()),
+        ]
+    }
+
+    fn samples() -> Vec<Value> {
+        vec![json!({
+            TRUSTED_PRINCIPAL_ARN.name: super::SAMPLE_PRINCIPAL,
+            SSO_REGION.name: "us-east-1",
+        })]
+    }
+}
+
+pub fn management_policy() -> Value {
+    policy(vec![allow(&ACTIONS, json!("*"))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_duplicate_action_is_listed_once() {
+        let unique: std::collections::BTreeSet<_> = ACTIONS.iter().collect();
+        assert_eq!(unique.len(), ACTIONS.len());
+    }
+}

@@ -1,0 +1,224 @@
+//! Reading properties as CloudFormation sends them, recording every error with the property it
+//! names: the top level's and, through `KindReader`, each kind's.
+
+use super::{Context, PropertyError};
+use crate::arn::Arn;
+use crate::iam_rules::shown;
+use crate::kinds::{Form, Kind, Property};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Collects the errors of one request's properties.
+pub(super) struct Checker {
+    pub(super) errors: Vec<PropertyError>,
+}
+
+impl Checker {
+    pub(super) fn fail(&mut self, property: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(PropertyError {
+            property: property.into(),
+            message: message.into(),
+        });
+    }
+
+    pub(super) fn reject_unknown(
+        &mut self,
+        object: &Map<String, Value>,
+        prefix: &str,
+        known: &[&str],
+    ) {
+        for key in object.keys() {
+            if !known.contains(&key.as_str()) {
+                self.fail(
+                    format!("{prefix}{}", display_key(key)),
+                    format!("unknown property; valid names are {}", known.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn same_partition(&mut self, property: &str, arn: &str, partition: &str) {
+        let theirs = Arn::parse(arn).map(|a| a.partition).unwrap_or_default();
+        if theirs != partition {
+            self.fail(
+                property,
+                format!(
+                    "{} is in partition {theirs:?}, but the stack is in {partition:?}",
+                    shown(arn)
+                ),
+            );
+        }
+    }
+
+    /// An ARN property: its shape (`check`), then the stack's partition. Every ARN property is
+    /// read through here, so none can skip the partition check.
+    pub(super) fn arn(
+        &mut self,
+        object: &Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        check: fn(&str) -> Result<(), String>,
+        context: Context,
+    ) -> Option<String> {
+        let arn = self.checked(object, prefix, key, check)?;
+        if let Some(partition) = context.partition {
+            self.same_partition(&format!("{prefix}{key}"), &arn, partition);
+        }
+        Some(arn)
+    }
+
+    /// A scalar as CloudFormation sends it: a string, or (from direct invokes) a JSON scalar.
+    pub(super) fn string(
+        &mut self,
+        object: &Map<String, Value>,
+        prefix: &str,
+        key: &str,
+    ) -> Option<String> {
+        match object.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null => None,
+            _ => {
+                self.fail(format!("{prefix}{key}"), "must be a string");
+                None
+            }
+        }
+    }
+
+    pub(super) fn boolean(
+        &mut self,
+        object: &Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        default: bool,
+    ) -> bool {
+        let Some(value) = self.string(object, prefix, key) else {
+            return default;
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                self.fail(
+                    format!("{prefix}{key}"),
+                    format!("must be true or false, got {value:?}"),
+                );
+                default
+            }
+        }
+    }
+
+    pub(super) fn checked(
+        &mut self,
+        object: &Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        check: fn(&str) -> Result<(), String>,
+    ) -> Option<String> {
+        let value = self.string(object, prefix, key)?;
+        match check(&value) {
+            Ok(()) => Some(value),
+            Err(message) => {
+                self.fail(format!("{prefix}{key}"), message);
+                None
+            }
+        }
+    }
+}
+
+/// A property name as it appears in an error: quoted when it is empty or has odd characters,
+/// so that the message always shows which name is meant.
+pub(super) fn display_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// The properties under `Roles.<Kind>`, as a kind's `parse` reads them: each read checks the
+/// value, records an error naming the property, and keeps the value for the fingerprint.
+pub struct KindReader<'a> {
+    checker: &'a mut Checker,
+    object: &'a Map<String, Value>,
+    kind: Kind,
+    prefix: String,
+    context: Context<'a>,
+    /// What was read, under each property's fingerprint key.
+    values: BTreeMap<&'static str, Value>,
+}
+
+impl<'a> KindReader<'a> {
+    pub(super) fn new(
+        checker: &'a mut Checker,
+        object: &'a Map<String, Value>,
+        kind: Kind,
+        context: Context<'a>,
+    ) -> KindReader<'a> {
+        let prefix = format!("Roles.{kind}.");
+        checker.reject_unknown(object, &prefix, &kind.property_names());
+        KindReader {
+            checker,
+            object,
+            kind,
+            prefix,
+            context,
+            values: BTreeMap::new(),
+        }
+    }
+
+    fn require(&mut self, property: &Property) {
+        if property.required && matches!(self.object.get(property.name), None | Some(Value::Null)) {
+            self.checker.fail(
+                format!("{}{}", self.prefix, property.name),
+                format!("is required for {}", self.kind),
+            );
+        }
+    }
+
+    /// A string or ARN property: None when absent or invalid (and then recorded, as is a
+    /// required property that is missing).
+    pub fn text(&mut self, property: &Property) -> Option<String> {
+        debug_assert!(
+            self.kind
+                .properties()
+                .iter()
+                .chain([&crate::kinds::ROLE_NAME])
+                .any(|p| p.name == property.name),
+            "{} reads {} without declaring it",
+            self.kind,
+            property.name
+        );
+        self.require(property);
+        let (object, prefix, name) = (self.object, self.prefix.as_str(), property.name);
+        let value = match property.form {
+            Form::Text(check) => self.checker.checked(object, prefix, name, check),
+            Form::Arn(check) => self.checker.arn(object, prefix, name, check, self.context),
+            Form::Flag => unreachable!("{name} is a flag: read it with `flag`"),
+        }?;
+        self.values
+            .insert(property.fingerprint_key, Value::from(value.as_str()));
+        Some(value)
+    }
+
+    /// A `true`/`false` property; absent (or invalid, which is recorded) is false.
+    pub fn flag(&mut self, property: &Property) -> bool {
+        debug_assert!(
+            matches!(property.form, Form::Flag),
+            "{} is not a flag",
+            property.name
+        );
+        let value = self
+            .checker
+            .boolean(self.object, &self.prefix, property.name, false);
+        self.values
+            .insert(property.fingerprint_key, Value::from(value));
+        value
+    }
+
+    /// What was read, for the fingerprint.
+    pub(super) fn into_values(self) -> BTreeMap<&'static str, Value> {
+        self.values
+    }
+}
