@@ -113,4 +113,15 @@ mod tests {
         assert!(is_account_id("123456789012"));
         assert!(!is_account_id("12345678901a"));
     }
+
+    #[test]
+    fn partitions() {
+        for ok in ["aws", "aws-cn", "aws-us-gov", "aws-iso-b", "aws-eusc"] {
+            assert!(is_partition(ok), "{ok}");
+        }
+        for bad in ["", "aws-", "aws x", "awscn", "AWS", "aws--cn", "aws-c1"] {
+            assert!(!is_partition(bad), "{bad}");
+        }
+        assert_eq!(Arn::parse("arn:aws x:iam::123456789012:policy/B"), None);
+    }
 }
