@@ -1142,7 +1142,7 @@ mod tests {
         let before = desired(json!({"Roles": {"EcsAnywhere": {"LeastPrivilege": "true"}}}));
         let after = desired(json!({"Roles": {"EcsAnywhere": {"LeastPrivilege": "false"}}}));
         let plan = converge(&after, &as_actual(&before), &Ownership::sole(OWNER)).unwrap();
-        let ops: Vec<&str> = plan.ops().map(|op| op.action()).collect();
+        let ops: Vec<&str> = plan.ops().map(|op| op.action().as_str()).collect();
         assert_eq!(
             ops,
             ["AttachRolePolicy", "DetachRolePolicy", "DeletePolicy"],
@@ -1446,7 +1446,7 @@ mod tests {
             },
         )
         .unwrap();
-        let actions: Vec<&str> = plan.ops().map(Op::action).collect();
+        let actions: Vec<&str> = plan.ops().map(|op| op.action().as_str()).collect();
         assert!(
             !actions.iter().any(|a| a.starts_with("Detach")
                 || a.starts_with("Delete")
@@ -1465,7 +1465,7 @@ mod tests {
         let phase_of = |action: &str| {
             plan.phases
                 .iter()
-                .position(|p| p.iter().any(|op| op.action() == action))
+                .position(|p| p.iter().any(|op| op.action().as_str() == action))
                 .unwrap()
         };
         assert!(

@@ -1,5 +1,6 @@
 //! The IAM writes a plan is made of.
 
+use crate::iam::Action;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -86,43 +87,52 @@ pub enum Op {
     },
 }
 
+/// What an operation does to the thing it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Creates, changes or adds to it. Untagging too: a missing role or policy is not a tag
+    /// already gone.
+    Sets,
+    /// Takes something away: finding it already gone means the operation is done.
+    Removes,
+}
+
 impl Op {
-    /// The IAM API action this operation calls.
-    pub fn action(&self) -> &'static str {
+    /// The IAM API action each operation calls, and what it does, side by side.
+    fn kind(&self) -> (Action, Effect) {
+        use Effect::*;
         match self {
-            Op::CreateRole { .. } => "CreateRole",
-            Op::UpdateTrust { .. } => "UpdateAssumeRolePolicy",
-            Op::PutBoundary { .. } => "PutRolePermissionsBoundary",
-            Op::DeleteBoundary { .. } => "DeleteRolePermissionsBoundary",
-            Op::TagRole { .. } => "TagRole",
-            Op::UntagRole { .. } => "UntagRole",
-            Op::AttachPolicy { .. } => "AttachRolePolicy",
-            Op::DetachPolicy { .. } => "DetachRolePolicy",
-            Op::PutInlinePolicy { .. } => "PutRolePolicy",
-            Op::DeleteInlinePolicy { .. } => "DeleteRolePolicy",
-            Op::RemoveFromInstanceProfile { .. } => "RemoveRoleFromInstanceProfile",
-            Op::DeleteRole { .. } => "DeleteRole",
-            Op::CreatePolicy { .. } => "CreatePolicy",
-            Op::CreatePolicyVersion { .. } => "CreatePolicyVersion",
-            Op::DeletePolicyVersion { .. } => "DeletePolicyVersion",
-            Op::TagPolicy { .. } => "TagPolicy",
-            Op::UntagPolicy { .. } => "UntagPolicy",
-            Op::DeletePolicy { .. } => "DeletePolicy",
+            Op::CreateRole { .. } => (Action::CreateRole, Sets),
+            Op::UpdateTrust { .. } => (Action::UpdateAssumeRolePolicy, Sets),
+            Op::PutBoundary { .. } => (Action::PutRolePermissionsBoundary, Sets),
+            Op::DeleteBoundary { .. } => (Action::DeleteRolePermissionsBoundary, Removes),
+            Op::TagRole { .. } => (Action::TagRole, Sets),
+            Op::UntagRole { .. } => (Action::UntagRole, Sets),
+            Op::AttachPolicy { .. } => (Action::AttachRolePolicy, Sets),
+            Op::DetachPolicy { .. } => (Action::DetachRolePolicy, Removes),
+            Op::PutInlinePolicy { .. } => (Action::PutRolePolicy, Sets),
+            Op::DeleteInlinePolicy { .. } => (Action::DeleteRolePolicy, Removes),
+            Op::RemoveFromInstanceProfile { .. } => {
+                (Action::RemoveRoleFromInstanceProfile, Removes)
+            }
+            Op::DeleteRole { .. } => (Action::DeleteRole, Removes),
+            Op::CreatePolicy { .. } => (Action::CreatePolicy, Sets),
+            Op::CreatePolicyVersion { .. } => (Action::CreatePolicyVersion, Sets),
+            Op::DeletePolicyVersion { .. } => (Action::DeletePolicyVersion, Removes),
+            Op::TagPolicy { .. } => (Action::TagPolicy, Sets),
+            Op::UntagPolicy { .. } => (Action::UntagPolicy, Sets),
+            Op::DeletePolicy { .. } => (Action::DeletePolicy, Removes),
         }
+    }
+
+    /// The IAM API action this operation calls.
+    pub fn action(&self) -> Action {
+        self.kind().0
     }
 
     /// Whether the operation takes something away (so finding it gone means it is done).
     pub fn is_removal(&self) -> bool {
-        matches!(
-            self,
-            Op::DetachPolicy { .. }
-                | Op::DeleteInlinePolicy { .. }
-                | Op::RemoveFromInstanceProfile { .. }
-                | Op::DeleteRole { .. }
-                | Op::DeletePolicyVersion { .. }
-                | Op::DeletePolicy { .. }
-                | Op::DeleteBoundary { .. }
-        )
+        self.kind().1 == Effect::Removes
     }
 
     /// The role or policy the operation acts on, for error messages.
