@@ -240,7 +240,7 @@ mod tests {
             ..stack_env(STACK_ID).unwrap()
         };
         let logical = "TheLogicalIdOfTheCustomResourceIsAlsoQuiteLong";
-        for label in ["TaskExecution", "EcsAnywhereAgent", "Task"] {
+        for label in ["ExecutionLabel", "AVeryLongPolicyLabelForAgents", "T"] {
             let name = generated_name(&env, logical, "id-1", label);
             assert!(name.len() <= 64, "{name}");
             check_role_name(&name).unwrap();

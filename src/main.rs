@@ -21,7 +21,7 @@ async fn main() -> Result<(), Error> {
     // Clients are built once per process; the SDK reads region, credentials and
     // AWS_ENDPOINT_URL from the standard environment.
     let config = aws_config::from_env().load().await;
-    // IAM's retries are decided in one place, iam.rs's Session::call, which knows IAM's
+    // IAM's retries are decided in one place, iam::Session::call, which knows IAM's
     // eventual-consistency cases and the request's deadline and counts every attempt; the
     // SDK's own retries would multiply its attempts unseen, so they are off for IAM.
     let iam_config = aws_sdk_iam::config::Builder::from(&config)

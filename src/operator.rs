@@ -101,6 +101,7 @@ impl Operator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::Kind;
     use serde_json::json;
 
     fn operator(vars: &[(&str, &str)]) -> Result<Operator, String> {
@@ -153,7 +154,7 @@ mod tests {
         ])
         .unwrap();
         let spec = crate::spec::parse(
-            &json!({"Path": "/other/", "AdoptExisting": "true", "Roles": {"TaskExecution": {}}}),
+            &json!({"Path": "/other/", "AdoptExisting": "true", "Roles": {Kind::TaskExecution.name(): {}}}),
         )
         .unwrap();
         let err = op.check(&spec).unwrap_err();
@@ -164,14 +165,14 @@ mod tests {
         let good = crate::spec::parse(&json!({
             "Path": "/ecs-iam-roles/team-a/",
             "PermissionsBoundary": "arn:aws:iam::123456789012:policy/Boundary",
-            "Roles": {"TaskExecution": {}}
+            "Roles": {Kind::TaskExecution.name(): {}}
         }))
         .unwrap();
         op.check(&good).unwrap();
         let other_boundary = crate::spec::parse(&json!({
             "Path": "/ecs-iam-roles/",
             "PermissionsBoundary": "arn:aws:iam::123456789012:policy/Other",
-            "Roles": {"TaskExecution": {}}
+            "Roles": {Kind::TaskExecution.name(): {}}
         }))
         .unwrap();
         assert!(op.check(&other_boundary).is_err());
