@@ -2,6 +2,7 @@
 //! runs the built binary, and a ResponseURL that records the PUT.
 #![allow(dead_code)]
 
+pub mod expected;
 pub mod http;
 pub mod proxy;
 
@@ -707,7 +708,8 @@ pub fn desired_for(
     (state, data)
 }
 
-/// IAM holds exactly the desired state, and the answer's Data is exactly the output keys.
+/// IAM holds exactly what the contract says `properties` make (`expected`, written by hand),
+/// and the answer's Data is exactly the contract's output keys.
 pub async fn assert_iam_matches(
     iam: &aws_sdk_iam::Client,
     conv: &Conversation,
@@ -715,9 +717,13 @@ pub async fn assert_iam_matches(
     properties: &Value,
 ) {
     answer.assert_success();
-    let (desired, data) = desired_for(conv, &answer.physical_id(), properties);
-    assert_eq!(answer.body["Data"], data, "Data keys and values");
-    for role in &desired.roles {
+    let want = expected::expected(&conv.stack_id, &answer.body, properties);
+    assert_eq!(
+        answer.body["Data"],
+        json!(want.data),
+        "Data keys and values"
+    );
+    for role in &want.roles {
         let actual = role_state(iam, &role.name)
             .await
             .unwrap_or_else(|| panic!("role {} missing", role.name));
@@ -729,26 +735,27 @@ pub async fn assert_iam_matches(
             actual.trust,
             role.trust
         );
-        let want: Vec<String> = role.managed_policy_arns.iter().cloned().collect();
-        assert_eq!(actual.attached, want, "{}: attached policies", role.name);
+        let want_attached: Vec<String> = role.managed.iter().cloned().collect();
+        assert_eq!(
+            actual.attached, want_attached,
+            "{}: attached policies",
+            role.name
+        );
         assert_eq!(
             actual.inline.len(),
-            role.inline_policies.len(),
+            role.inline.len(),
             "{}: inline policies",
             role.name
         );
-        for (name, doc) in &role.inline_policies {
+        for (name, doc) in &role.inline {
             assert!(
                 ecs_iam_roles::plan::same_policy(&actual.inline[name], doc),
-                "{}: inline {name}",
-                role.name
+                "{}: inline {name}: {} vs {doc}",
+                role.name,
+                actual.inline[name]
             );
         }
-        assert_eq!(
-            actual.boundary, role.permissions_boundary,
-            "{}: boundary",
-            role.name
-        );
+        assert_eq!(actual.boundary, role.boundary, "{}: boundary", role.name);
         assert_eq!(
             without_bookkeeping(actual.tags.into_iter()),
             without_bookkeeping(role.tags.clone().into_iter()),
@@ -756,14 +763,15 @@ pub async fn assert_iam_matches(
             role.name
         );
     }
-    for policy in &desired.policies {
+    for policy in &want.policies {
         let (doc, tags) = policy_state(iam, &policy.arn)
             .await
             .unwrap_or_else(|| panic!("policy {} missing", policy.arn));
         assert!(
             ecs_iam_roles::plan::same_policy(&doc, &policy.document),
-            "{}: document",
-            policy.arn
+            "{}: document {doc} vs {}",
+            policy.arn,
+            policy.document
         );
         assert_eq!(
             without_bookkeeping(tags.into_iter()),
