@@ -3,7 +3,8 @@
 
 use crate::catalog::{self, Kind, StackEnv, Trust};
 use crate::identity::generated_name;
-use crate::spec::{Spec, LINEAGE_TAG_KEY, OWNER_TAG_KEY};
+use crate::plan::{LINEAGE_TAG_KEY, OWNER_TAG_KEY};
+use crate::spec::Spec;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

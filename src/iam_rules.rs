@@ -240,7 +240,7 @@ pub fn check_region(value: &str) -> Result<(), String> {
 const RESERVED_TAG_PREFIXES: [(&str, &str); 2] = [
     ("aws:", "reserved for AWS"),
     (
-        crate::adoption::TAG_PREFIX,
+        crate::plan::TAG_PREFIX,
         "reserved for this resource's own bookkeeping",
     ),
 ];

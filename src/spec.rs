@@ -7,16 +7,10 @@ pub use crate::iam_rules::{
     check_cluster_name, check_external_id, check_path, check_policy_arn, check_policy_name,
     check_principal_arn, check_region, check_role_name, check_tag_key, check_tag_value,
 };
+use crate::plan::MAX_USER_TAGS;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// The tag key that records which resource owns a role or policy.
-pub const OWNER_TAG_KEY: &str = "ecs-iam-roles:owner";
-/// The tag key that records which resource a replacement replaced (for its rollback).
-pub const LINEAGE_TAG_KEY: &str = "ecs-iam-roles:replaces";
-/// IAM allows 50 tags per role or policy; the ownership and lineage tags take two.
-pub const MAX_USER_TAGS: usize = 48;
 
 const TOP_LEVEL_PROPERTIES: [&str; 8] = [
     "ServiceToken",
@@ -539,6 +533,7 @@ fn tag_field(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::OWNER_TAG_KEY;
     use serde_json::json;
 
     fn errors(properties: Value) -> Vec<PropertyError> {

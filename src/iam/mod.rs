@@ -4,8 +4,8 @@
 //! The SDK's own retries are turned off (`main.rs`): every attempt goes through `Session::call`,
 //! which decides alone whether to try again and counts each attempt for the logs.
 
+use crate::plan::OWNER_TAG_KEY;
 use crate::plan::{ActualPolicy, ActualRole, ActualState, Op, Plan, PolicyVersion};
-use crate::spec::OWNER_TAG_KEY;
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
