@@ -2,18 +2,17 @@
 //! the adopting resource's Delete can give the role back as it was (seed 003: the role is
 //! repaired in place, never recreated).
 
+use crate::plan::own_tag_key;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Every tag key this project writes starts with this.
-pub const TAG_PREFIX: &str = "ecs-iam-roles:";
 /// Present on every adopted role (also when the adoption changed nothing); its value is the
 /// number of record chunks that follow.
-pub const MARKER_KEY: &str = "ecs-iam-roles:adopted";
+pub const MARKER_KEY: &str = own_tag_key!("adopted");
 /// The record, as compact JSON in base64, cut into numbered chunks: `…:adopted-0`, `-1`, ….
 /// One stream instead of a tag per field: IAM allows 50 tags per role, and a long trust
 /// policy needs several chunks anyway.
-const CHUNK_KEY_PREFIX: &str = "ecs-iam-roles:adopted-";
+const CHUNK_KEY_PREFIX: &str = own_tag_key!("adopted-");
 
 const TAG_VALUE_MAX: usize = 256;
 
@@ -90,11 +89,6 @@ impl AdoptionRecord {
             .and_then(|json| serde_json::from_slice(&json).ok());
         Some(record.unwrap_or_default())
     }
-}
-
-/// Whether a tag key is this project's own bookkeeping (never a user tag, never drift).
-pub fn is_bookkeeping_key(key: &str) -> bool {
-    key.starts_with(TAG_PREFIX)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 use crate::arn::Arn;
 use crate::identity::{generated_name, StackEnv};
 use crate::kinds::{documents::aws_managed_policy_arn, Kind};
-use crate::spec::{Spec, LINEAGE_TAG_KEY, OWNER_TAG_KEY};
+use crate::plan::{LINEAGE_TAG_KEY, OWNER_TAG_KEY};
+use crate::spec::Spec;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -10,7 +10,9 @@
 //! - [`plan`]: desired vs actual → IAM operations (pure);
 //! - [`iam`]: the only place IAM is called;
 //! - [`protocol`]: the event and the one answer PUT to the ResponseURL;
-//! - [`handler`]: the lifecycle and the guards (deadline, panics);
+//! - [`lifecycle`]: Create, Update and Delete: read, plan, apply, and take back on failure;
+//! - [`error`]: the one error a request fails with (its text is the Reason);
+//! - [`handler`]: the guards around the lifecycle (deadline, panics) and the one answer;
 //! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption);
 //! - [`account`]: the account and partition the function manages IAM in (STS);
 //! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check.
@@ -19,11 +21,13 @@ pub mod account;
 pub mod adoption;
 pub mod arn;
 pub mod desired;
+pub mod error;
 pub mod handler;
 pub mod iam;
 pub mod iam_rules;
 pub mod identity;
 pub mod kinds;
+pub mod lifecycle;
 pub mod operator;
 pub mod order;
 pub mod plan;

@@ -2,7 +2,8 @@
 
 use ecs_iam_roles::desired::{build, outputs, Owner};
 use ecs_iam_roles::identity::{stack_env, StackEnv};
-use ecs_iam_roles::spec::{self, OWNER_TAG_KEY};
+use ecs_iam_roles::plan::OWNER_TAG_KEY;
+use ecs_iam_roles::spec;
 use serde_json::json;
 
 fn env() -> StackEnv {

@@ -4,6 +4,7 @@
 use ecs_iam_roles::desired::{build, outputs, Owner};
 use ecs_iam_roles::identity::stack_env;
 use ecs_iam_roles::kinds::KindSpec;
+use ecs_iam_roles::plan::MAX_USER_TAGS;
 use ecs_iam_roles::protocol::{parse_request, render_body, Answer, EventFields, MAX_BODY_BYTES};
 use ecs_iam_roles::spec;
 use proptest::prelude::*;
@@ -333,7 +334,7 @@ fn check_against_iam(properties: &Value, partition: &str) {
     };
     match spec::parse_in(properties, context) {
         Ok(spec) => {
-            assert!(spec.tags.len() <= spec::MAX_USER_TAGS);
+            assert!(spec.tags.len() <= MAX_USER_TAGS);
             let mut folded = std::collections::BTreeSet::new();
             for (key, value) in &spec.tags {
                 assert!((1..=128).contains(&key.chars().count()), "{key:?}");

@@ -2,7 +2,8 @@
 //! IAM call.
 
 use ecs_iam_roles::kinds::{Kind, KindSpec};
-use ecs_iam_roles::spec::{parse, parse_in, Context, PropertyError, MAX_USER_TAGS, OWNER_TAG_KEY};
+use ecs_iam_roles::plan::{MAX_USER_TAGS, OWNER_TAG_KEY};
+use ecs_iam_roles::spec::{parse, parse_in, Context, PropertyError};
 use serde_json::{json, Value};
 
 fn errors(properties: Value) -> Vec<PropertyError> {

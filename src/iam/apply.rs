@@ -2,8 +2,8 @@
 
 use super::read::tags_to_map;
 use super::{Action, ApplyError, IamError, Missing, Session};
+use crate::plan::OWNER_TAG_KEY;
 use crate::plan::{Op, Plan};
-use crate::spec::OWNER_TAG_KEY;
 use aws_sdk_iam::types::Tag;
 use futures::future::join_all;
 use std::collections::BTreeMap;

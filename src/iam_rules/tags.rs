@@ -8,7 +8,7 @@ use super::{check_length, shown};
 const RESERVED_TAG_PREFIXES: [(&str, &str); 2] = [
     ("aws:", "reserved for AWS"),
     (
-        crate::adoption::TAG_PREFIX,
+        crate::plan::TAG_PREFIX,
         "reserved for this resource's own bookkeeping",
     ),
 ];

@@ -13,13 +13,6 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// The tag key that records which resource owns a role or policy.
-pub const OWNER_TAG_KEY: &str = "ecs-iam-roles:owner";
-/// The tag key that records which resource a replacement replaced (for its rollback).
-pub const LINEAGE_TAG_KEY: &str = "ecs-iam-roles:replaces";
-/// IAM allows 50 tags per role or policy; the ownership and lineage tags take two.
-pub const MAX_USER_TAGS: usize = 48;
-
 const TOP_LEVEL_PROPERTIES: [&str; 8] = [
     "ServiceToken",
     "ServiceTimeout",

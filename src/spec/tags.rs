@@ -2,8 +2,8 @@
 //! characters, no reserved prefixes.
 
 use super::reader::Checker;
-use super::MAX_USER_TAGS;
 use crate::iam_rules::{check_tag_key, check_tag_value, shown};
+use crate::plan::MAX_USER_TAGS;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 

@@ -1,0 +1,204 @@
+//! The lifecycle of one request (Create, Update, Delete) on top of spec, desired, plan and iam:
+//! what it reads, plans and applies, and what it takes back when it fails. Each request comes
+//! to an [`Outcome`]; the handler turns it into the one answer.
+
+mod create;
+mod delete;
+mod update;
+
+pub(crate) use create::create;
+pub(crate) use delete::delete;
+pub(crate) use update::{update, UpdateRequest};
+
+use crate::account::Caller;
+use crate::desired::DesiredState;
+use crate::error::Error;
+use crate::iam::{ApplyError, Session};
+use crate::identity::StackEnv;
+use crate::identity::{self, stack_env};
+use crate::operator::Operator;
+use crate::plan::{self, ActualState, Created, Ownership};
+use crate::spec::{self, Spec};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The stack's outputs (the answer's `Data`).
+pub type Outputs = BTreeMap<String, String>;
+
+/// What a request comes to: the PhysicalResourceId to answer with, and the outputs or why it
+/// failed.
+#[derive(Debug)]
+pub struct Outcome {
+    pub physical_id: String,
+    pub result: Result<Outputs, Error>,
+}
+
+impl Outcome {
+    fn new(physical_id: &str, result: Result<Outputs, Error>) -> Outcome {
+        Outcome {
+            physical_id: physical_id.to_string(),
+            result,
+        }
+    }
+}
+
+/// What the lifecycle of one request works with.
+pub(crate) struct Lifecycle<'a> {
+    pub session: Session<'a>,
+    pub operator: &'a Operator,
+    pub caller: &'a Caller,
+}
+
+impl Lifecycle<'_> {
+    fn context<'e>(&'e self, env: &'e StackEnv) -> spec::Context<'e> {
+        spec::Context {
+            partition: Some(&env.partition),
+            default_path: &self.operator.managed_path,
+        }
+    }
+
+    /// The properties of a Create or Update, checked, also against the operator's rules.
+    /// Nothing here calls IAM.
+    fn checked_spec(&self, properties: &Value, env: &StackEnv) -> Result<Spec, Error> {
+        let spec = spec::parse_in(properties, self.context(env))?;
+        self.operator.check(&spec)?;
+        Ok(spec)
+    }
+
+    /// Properties that were accepted once (old properties, a Delete's): parsed to find names,
+    /// without the operator's rules, which may have changed since.
+    fn known_spec(&self, properties: &Value, env: &StackEnv) -> Option<Spec> {
+        let context = spec::Context {
+            partition: None,
+            ..self.context(env)
+        };
+        spec::parse_in(properties, context).ok()
+    }
+
+    /// The stack must live where the function manages IAM: checked before the first IAM call.
+    async fn check_home(&self, env: &StackEnv) -> Result<(), Error> {
+        let home = tokio::time::timeout_at(self.session.deadline(), self.caller.home())
+            .await
+            .map_err(|_| Error::HomeTimeout)?
+            .map_err(Error::UnknownHome)?;
+        home.check(env).map_err(Error::OtherAccount)
+    }
+
+    fn required_boundary(&self) -> Option<&str> {
+        self.operator.required_boundary.as_deref()
+    }
+
+    /// What IAM holds of some desired states' roles and policies.
+    async fn read(&self, states: &[&DesiredState], for_delete: bool) -> Result<ActualState, Error> {
+        let (roles, policies) = names(states);
+        let actual = self
+            .session
+            .read_state(&roles, &policies, for_delete)
+            .await?;
+        Ok(actual)
+    }
+
+    /// Plan from `actual` to `desired` and apply it.
+    async fn converge(
+        &self,
+        desired: &DesiredState,
+        actual: &ActualState,
+        ownership: &Ownership<'_>,
+    ) -> Result<(), Failure> {
+        let plan = plan::converge(desired, actual, ownership).map_err(|e| Failure {
+            error: e.into(),
+            changed: None,
+        })?;
+        tracing::info!(plan = %plan, "plan");
+        self.session.apply(&plan).await.map_err(Failure::applying)
+    }
+
+    /// Take back what a failed request did to `desired`'s roles and policies (see
+    /// `plan::undo`): the failure, with what became of the taking back.
+    async fn undo(
+        &self,
+        failure: Failure,
+        desired: &DesiredState,
+        before: &ActualState,
+        owner: &str,
+    ) -> Error {
+        let error = Box::new(failure.error);
+        let Some(created) = failure.changed else {
+            return Error::NothingChanged(error);
+        };
+        // Taking back may use the time the forward work's retries left for it.
+        self.session.start_cleanup();
+        let cleanup = async {
+            let after = self.read(&[desired], true).await?;
+            let plan = plan::undo(&created, before, &after, owner, self.required_boundary());
+            tracing::info!(plan = %plan, "undo plan");
+            self.session.apply(&plan).await.map_err(Error::from)
+        };
+        match cleanup.await {
+            Ok(()) => Error::TakenBack(error),
+            Err(undo) => Error::UndoFailed {
+                failure: error,
+                undo: Box::new(undo),
+            },
+        }
+    }
+}
+
+/// The environment of the stack a StackId names.
+fn env_of(stack_id: &str) -> Result<StackEnv, Error> {
+    stack_env(stack_id).map_err(Error::StackId)
+}
+
+/// An Update or Delete carrying `physical_id` must not touch IAM for another stack's resource.
+fn check_belongs(physical_id: &str, stack_id: &str, logical_id: &str) -> Result<(), Error> {
+    if identity::belongs_to(physical_id, stack_id, logical_id) {
+        return Ok(());
+    }
+    Err(Error::ForeignId {
+        physical_id: physical_id.to_string(),
+        logical_id: logical_id.to_string(),
+        stack_id: stack_id.to_string(),
+    })
+}
+
+/// The role names (with their inline policy names) and policy ARNs of some desired states,
+/// each once.
+type Names = (Vec<(String, Vec<String>)>, Vec<String>);
+
+fn names(states: &[&DesiredState]) -> Names {
+    let mut roles: Vec<(String, Vec<String>)> = vec![];
+    let mut policies: Vec<String> = vec![];
+    for state in states {
+        for role in &state.roles {
+            let inline = role.inline_policies.keys().cloned();
+            match roles.iter_mut().find(|(name, _)| *name == role.name) {
+                Some((_, known)) => {
+                    known.extend(inline.filter(|n| !known.contains(n)).collect::<Vec<_>>())
+                }
+                None => roles.push((role.name.clone(), inline.collect())),
+            }
+        }
+        for policy in &state.policies {
+            if !policies.contains(&policy.arn) {
+                policies.push(policy.arn.clone());
+            }
+        }
+    }
+    (roles, policies)
+}
+
+/// Why a request failed, and what it created before it did (None: IAM was not changed).
+struct Failure {
+    error: Error,
+    changed: Option<Created>,
+}
+
+impl Failure {
+    fn applying(e: ApplyError) -> Failure {
+        let changed = Some(Created::from_ops(&e.completed));
+        Failure {
+            error: e.into(),
+            changed,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Update: read what the decision needs, let `plan::decide_update` decide, and carry it out.
+
+use super::{check_belongs, env_of, Lifecycle, Outcome, Outputs};
+use crate::desired::{self, DesiredState, Owner};
+use crate::error::Error;
+use crate::identity::StackEnv;
+use crate::identity::{self, is_failed_marker};
+use crate::plan::{self, ActualState, Ownership, Replaced, Stray, UpdateFound, UpdateStrategy};
+use crate::spec::Spec;
+use serde_json::Value;
+
+/// The request, as the Update needs it.
+pub(crate) struct UpdateRequest<'a> {
+    pub stack_id: &'a str,
+    pub logical_id: &'a str,
+    pub request_id: &'a str,
+    /// The current PhysicalResourceId.
+    pub current: &'a str,
+    pub properties: &'a Value,
+    pub old_properties: &'a Value,
+}
+
+pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> Outcome {
+    let cur = request.current;
+    // A failed Create's marker owns nothing: there is nothing to read for it.
+    let read = if is_failed_marker(cur) {
+        None
+    } else {
+        match read_for_update(cx, request).await {
+            Ok(read) => Some(read),
+            Err(error) => return Outcome::new(cur, Err(error)),
+        }
+    };
+    let strategy = plan::decide_update(cur, read.as_ref().map(UpdateRead::found).as_ref());
+    match (strategy, read) {
+        (UpdateStrategy::InPlace { stray }, Some(read)) => {
+            Outcome::new(cur, in_place(cx, cur, &read, stray).await)
+        }
+        (UpdateStrategy::ReturnTo { id, reasons }, Some(read)) => {
+            tracing::info!(reasons = reasons.join("; "), "replacement");
+            tracing::info!(previous = id, "returning to the replaced resource");
+            let (_, desired, before) = read.replaced.as_ref().expect("decided on what was read");
+            replace(cx, cur, &read, &id, desired, before).await
+        }
+        (UpdateStrategy::Replace { reasons }, Some(read)) => {
+            tracing::info!(reasons = reasons.join("; "), "replacement");
+            let (env, r) = (&read.env, request);
+            let fingerprint = read.spec.fingerprint();
+            let id = identity::replacement_id(env, r.stack_id, r.logical_id, cur, &fingerprint);
+            let owner = Owner {
+                replaces: Some(cur),
+                ..Owner::new(env, r.logical_id, &id)
+            };
+            let desired = desired::build(&read.spec, &owner);
+            match cx.read(&[&desired], false).await {
+                Ok(before) => replace(cx, cur, &read, &id, &desired, &before).await,
+                Err(error) => Outcome::new(cur, Err(error)),
+            }
+        }
+        // Nothing is read only for a failed Create's marker.
+        (UpdateStrategy::CreateAnew, _) | (_, None) => {
+            tracing::info!("Update of a resource whose Create failed: creating it");
+            let r = request;
+            super::create(cx, r.stack_id, r.logical_id, r.request_id, r.properties).await
+        }
+    }
+}
+
+/// What an Update read before deciding.
+struct UpdateRead {
+    env: StackEnv,
+    spec: Spec,
+    /// The new properties under the current id.
+    in_place: DesiredState,
+    old: Option<DesiredState>,
+    /// What a replacement to the old properties that never answered would have made.
+    stray: Option<(String, DesiredState)>,
+    actual: ActualState,
+    /// The resource to return to, the new properties under its id, and what exists of them.
+    replaced: Option<(String, DesiredState, ActualState)>,
+}
+
+impl UpdateRead {
+    fn found(&self) -> UpdateFound<'_> {
+        UpdateFound {
+            new: &self.in_place,
+            old: self.old.as_ref(),
+            actual: &self.actual,
+            stray: self.stray.as_ref().map(|(id, state)| (id.as_str(), state)),
+            replaced: self.replaced.as_ref().map(|(id, state, actual)| Replaced {
+                id,
+                state,
+                actual,
+            }),
+        }
+    }
+}
+
+async fn read_for_update(
+    cx: &Lifecycle<'_>,
+    request: &UpdateRequest<'_>,
+) -> Result<UpdateRead, Error> {
+    let (stack_id, logical_id, cur) = (request.stack_id, request.logical_id, request.current);
+    let env = env_of(stack_id)?;
+    let spec = cx.checked_spec(request.properties, &env)?;
+    check_belongs(cur, stack_id, logical_id)?;
+    cx.check_home(&env).await?;
+    let in_place = desired::build(&spec, &Owner::new(&env, logical_id, cur));
+    let old_spec = cx.known_spec(request.old_properties, &env);
+    let old = old_spec
+        .as_ref()
+        .map(|old| desired::build(old, &Owner::new(&env, logical_id, cur)));
+    // A replacement of this resource to the old properties that never answered (cut off by
+    // the deadline) made its roles under an id CloudFormation never learned; this Update (the
+    // rollback) is the last chance to find them.
+    let stray = old_spec.as_ref().filter(|old| **old != spec).map(|old| {
+        let id = identity::replacement_id(&env, stack_id, logical_id, cur, &old.fingerprint());
+        let state = desired::build(old, &Owner::new(&env, logical_id, &id));
+        (id, state)
+    });
+    let mut states = vec![&in_place];
+    states.extend(old.as_ref());
+    states.extend(stray.as_ref().map(|(_, state)| state));
+    let actual = cx.read(&states, false).await?;
+    // An UPDATE_ROLLBACK returns to the resource this one replaced, if it is still there.
+    let replaced = match plan::rollback_target(cur, &in_place, old.as_ref(), &actual) {
+        Some(previous) => {
+            let desired = desired::build(&spec, &Owner::new(&env, logical_id, &previous));
+            let actual = cx.read(&[&desired], false).await?;
+            Some((previous, desired, actual))
+        }
+        None => None,
+    };
+    Ok(UpdateRead {
+        env,
+        spec,
+        in_place,
+        old,
+        stray,
+        actual,
+        replaced,
+    })
+}
+
+/// Converge under the current id, then remove what an unanswered replacement made alone.
+async fn in_place(
+    cx: &Lifecycle<'_>,
+    cur: &str,
+    read: &UpdateRead,
+    stray: Option<Stray>,
+) -> Result<Outputs, Error> {
+    let ownership = Ownership {
+        descendants_of: Some(cur),
+        adopt: read.spec.adopt_existing,
+        ..Ownership::sole(cur)
+    };
+    // In place, CloudFormation's rollback Update puts back the old properties: nothing to undo.
+    cx.converge(&read.in_place, &read.actual, &ownership)
+        .await
+        .map_err(|failure| failure.error)?;
+    if let Some(stray) = stray {
+        let plan = plan::teardown(&stray.leftovers, &stray.id, cx.required_boundary());
+        if !plan.is_empty() {
+            tracing::info!(plan = %plan, "removing what an unanswered replacement made");
+            // Only removal is left: it may use the time kept back for a rollback.
+            cx.session.start_cleanup();
+            cx.session.apply(&plan).await.map_err(Error::StrayRemoval)?;
+        }
+    }
+    Ok(desired::outputs(&read.spec, &read.in_place, &read.env))
+}
+
+/// Converge the resource `id` (a new one, or the one `cur` replaced) to `desired`, taking over
+/// what `cur` owns; on failure, take back what this request changed.
+async fn replace(
+    cx: &Lifecycle<'_>,
+    cur: &str,
+    read: &UpdateRead,
+    id: &str,
+    desired: &DesiredState,
+    before: &ActualState,
+) -> Outcome {
+    let ownership = Ownership {
+        owner: id,
+        takes_over: &[cur],
+        descendants_of: Some(cur),
+        adopt: read.spec.adopt_existing,
+    };
+    match cx.converge(desired, before, &ownership).await {
+        Ok(()) => Outcome::new(id, Ok(desired::outputs(&read.spec, desired, &read.env))),
+        Err(failure) => Outcome::new(cur, Err(cx.undo(failure, desired, before, id).await)),
+    }
+}

@@ -1,0 +1,110 @@
+//! The named phases a plan is made of, and the plan itself: a value to print and test.
+
+use super::op::Op;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The named steps of every plan, in the order they run. Each exists for an ordering that IAM
+/// (or the execution role's policy) needs:
+/// - `Own` first: what is created is created, and a role adopted now gets its owner tag, because
+///   the execution role may change a role or policy only while it carries that tag;
+/// - `Bound` before `Grant`: with a required permissions boundary, IAM allows granting
+///   permissions to a role only once the boundary is on it;
+/// - `Grant` before `Revoke`: a role never holds less than both the old and the new state grant;
+/// - `Delete` once the roles and policies are empty;
+/// - `Release` last: the owner tag of a role given back goes only after every change to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Own,
+    Bound,
+    Grant,
+    Revoke,
+    Delete,
+    Release,
+}
+
+/// One step of a plan: operations that do not depend on each other and run concurrently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub stage: Stage,
+    pub ops: Vec<Op>,
+}
+
+impl std::ops::Deref for Phase {
+    type Target = [Op];
+    fn deref(&self) -> &[Op] {
+        &self.ops
+    }
+}
+
+/// Phases of operations: each phase's operations run concurrently; a phase starts when the
+/// previous one has finished.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    pub phases: Vec<Phase>,
+}
+
+impl Plan {
+    /// Operations sorted into their stages, in stage order; empty stages are left out.
+    pub fn staged(ops: impl IntoIterator<Item = (Stage, Op)>) -> Plan {
+        let mut steps = Steps::default();
+        for (stage, op) in ops {
+            steps.add(stage, op);
+        }
+        steps.into_plan()
+    }
+
+    /// This plan's phases after `first`'s.
+    pub fn after(mut self, first: Plan) -> Plan {
+        let mut phases = first.phases;
+        phases.append(&mut self.phases);
+        self.phases = phases;
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phases.is_empty()
+    }
+
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.phases.iter().flat_map(|p| p.ops.iter())
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("no changes");
+        }
+        for (i, phase) in self.phases.iter().enumerate() {
+            writeln!(f, "phase {} ({:?}):", i + 1, phase.stage)?;
+            for op in &phase.ops {
+                writeln!(f, "  {op}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Operations collected by stage while a plan is worked out. Within a stage they keep the order
+/// they were added in; `into_plan` puts the stages in order and leaves out empty ones.
+#[derive(Debug, Default)]
+pub(crate) struct Steps {
+    by_stage: BTreeMap<Stage, Vec<Op>>,
+}
+
+impl Steps {
+    pub(crate) fn add(&mut self, stage: Stage, op: Op) {
+        self.by_stage.entry(stage).or_default().push(op);
+    }
+
+    pub(crate) fn into_plan(self) -> Plan {
+        Plan {
+            phases: self
+                .by_stage
+                .into_iter()
+                .map(|(stage, ops)| Phase { stage, ops })
+                .collect(),
+        }
+    }
+}
