@@ -3,6 +3,7 @@
 //! ServiceToken) would otherwise get roles in the function's account, with outputs and trust
 //! conditions naming its own.
 
+use crate::arn::{is_account_id, Arn};
 use crate::identity::StackEnv;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use tokio::sync::OnceCell;
@@ -17,8 +18,8 @@ pub struct Home {
 impl Home {
     /// `arn:PARTITION:sts::ACCOUNT:...` (the caller's ARN) → its partition and account.
     pub fn from_caller(account: &str, arn: &str) -> Option<Home> {
-        let partition = arn.split(':').nth(1).filter(|p| p.starts_with("aws"))?;
-        (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| Home {
+        let partition = Arn::parse(arn)?.partition;
+        is_account_id(account).then(|| Home {
             account: account.to_string(),
             partition: partition.to_string(),
         })

@@ -5,6 +5,7 @@
 use super::deadline::before;
 use super::Calls;
 use super::Deps;
+use crate::arn::Arn;
 use crate::identity::{self, failed_marker_id, stack_env};
 use crate::lifecycle::Outcome;
 use crate::protocol::{self, Answer, EventFields};
@@ -25,13 +26,12 @@ pub(super) fn answer_of(outcome: Outcome) -> Answer {
 /// then a relay such as the CDK Provider framework invoked this function and answers
 /// CloudFormation itself.
 pub fn is_relayed(service_token: Option<&str>, invoked: &str) -> bool {
-    // arn:partition:lambda:region:account:function:name[:qualifier]
-    let function = |arn: &str| -> Option<Vec<String>> {
-        let parts: Vec<&str> = arn.split(':').collect();
-        let ok =
-            parts.len() >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function";
-        ok.then(|| parts[..7].iter().map(|p| p.to_string()).collect())
-    };
+    // arn:partition:lambda:region:account:function:name[:qualifier] → all but the qualifier.
+    fn function(text: &str) -> Option<(&str, &str, &str, &str)> {
+        let arn = Arn::parse(text).filter(|arn| arn.service == "lambda")?;
+        let name = arn.resource.strip_prefix("function:")?.split(':').next()?;
+        Some((arn.partition, arn.region, arn.account, name))
+    }
     match (service_token.and_then(function), function(invoked)) {
         (Some(token), Some(this)) => token != this,
         // No token, not a function (an SNS topic), or no known ARN of our own: not a relay.

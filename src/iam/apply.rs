@@ -2,6 +2,7 @@
 
 use super::read::tags_to_map;
 use super::{Action, ApplyError, IamError, Missing, Session};
+use crate::arn::Arn;
 use crate::plan::OWNER_TAG_KEY;
 use crate::plan::{Op, Plan};
 use aws_sdk_iam::types::Tag;
@@ -162,5 +163,5 @@ impl Session<'_> {
 
 /// AWS managed policies live in the account named `aws`.
 fn is_aws_managed(policy_arn: &str) -> bool {
-    policy_arn.split(':').nth(4) == Some("aws")
+    Arn::parse(policy_arn).is_some_and(|arn| arn.account == "aws")
 }
