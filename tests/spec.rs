@@ -471,16 +471,16 @@ fn granted_kinds_parse_fully() {
         panic!("{role:?}")
     };
     assert_eq!(
-        sso.trusted_principal_arn,
+        sso.0.trusted_principal_arn,
         "arn:aws:iam::111122223333:role/h"
     );
-    assert_eq!(sso.external_id.as_deref(), Some("ext-1"));
-    assert_eq!(sso.sso_region.as_deref(), Some("eu-west-1"));
-    assert_eq!(sso.policy_name.as_deref(), Some("ssoPolicy"));
+    assert_eq!(sso.0.external_id.as_deref(), Some("ext-1"));
+    assert_eq!(sso.0.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(sso.0.policy_name.as_deref(), Some("ssoPolicy"));
     let KindSpec::ClusterAccess(cluster) = &spec.roles[&Kind::ClusterAccess].kind else {
         panic!("{spec:?}")
     };
-    assert_eq!(cluster.ecs_region.as_deref(), Some("us-east-2"));
+    assert_eq!(cluster.0.region.as_deref(), Some("us-east-2"));
     let e = one_error(
         json!({"Roles": {"ClusterAccess": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "SsoRegion": "eu-west-1"}}}),
     );

@@ -3,10 +3,8 @@
 //! `clusterAccessRoleArn` and `ecsRegion` are the field names of Granted's own configuration.
 
 use super::documents::{allow, policy};
-use super::{
-    CustomerPolicy, Property, RoleDesign, RoleKind, Trust, EXTERNAL_ID, POLICY_NAME,
-    TRUSTED_PRINCIPAL_ARN,
-};
+use super::access_handler::AccessHandlerRole;
+use super::{Property, RoleDesign, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -22,54 +20,25 @@ pub const ACTIONS: [&str; 3] = [
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterAccess {
-    pub trusted_principal_arn: String,
-    pub external_id: Option<String>,
-    pub policy_name: Option<String>,
-    /// Default: the stack's region.
-    pub ecs_region: Option<String>,
-}
+pub struct ClusterAccess(pub AccessHandlerRole);
 
 impl RoleKind for ClusterAccess {
     const NAME: &'static str = "ClusterAccess";
     const SOURCE: &'static str = "Granted (Common Fate): ECS access provider, cluster access role";
-    const PROPERTIES: &'static [Property] =
-        &[TRUSTED_PRINCIPAL_ARN, EXTERNAL_ID, POLICY_NAME, ECS_REGION];
+    const PROPERTIES: &'static [Property] = &AccessHandlerRole::properties(ECS_REGION);
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
     const ROLE_NAME_OUTPUT: bool = false;
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let trusted_principal_arn = properties.text(&TRUSTED_PRINCIPAL_ARN);
-        let external_id = properties.text(&EXTERNAL_ID);
-        let policy_name = properties.text(&POLICY_NAME);
-        let ecs_region = properties.text(&ECS_REGION);
-        Some(ClusterAccess {
-            trusted_principal_arn: trusted_principal_arn?,
-            external_id,
-            policy_name,
-            ecs_region,
-        })
+        AccessHandlerRole::parse(properties, &ECS_REGION).map(ClusterAccess)
     }
 
     fn design(&self, _env: &StackEnv) -> RoleDesign {
-        let mut role = RoleDesign::new(Trust::Principal {
-            arn: self.trusted_principal_arn.clone(),
-            external_id: self.external_id.clone(),
-        });
-        role.customer_policy = Some(CustomerPolicy {
-            label: Self::NAME,
-            name: self.policy_name.clone(),
-            document: policy(vec![allow(&ACTIONS, json!("*"))]),
-        });
-        role
+        self.0.design(Self::NAME, policy(vec![allow(&ACTIONS, json!("*"))]))
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
-        let region = self.ecs_region.as_ref().unwrap_or(&env.region);
-        vec![
-            ("clusterAccessRoleArn", role_arn.to_string()),
-            ("ecsRegion", region.clone()),
-        ]
+        self.0.outputs(role_arn, env, ["clusterAccessRoleArn", "ecsRegion"])
     }
 
     fn samples() -> Vec<Value> {

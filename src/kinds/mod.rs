@@ -6,6 +6,7 @@
 //! name. Adding a kind is one new file and one line in `registry!` at the bottom of this file
 //! (the README's "Adding a role kind" walks through it).
 
+pub mod access_handler;
 pub mod documents;
 
 use crate::iam_rules::{

@@ -4,10 +4,8 @@
 //! are the field names of Granted's own configuration.
 
 use super::documents::{allow, policy};
-use super::{
-    CustomerPolicy, Property, RoleDesign, RoleKind, Trust, EXTERNAL_ID, POLICY_NAME,
-    TRUSTED_PRINCIPAL_ARN,
-};
+use super::access_handler::AccessHandlerRole;
+use super::{Property, RoleDesign, RoleKind, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -43,54 +41,25 @@ pub const ACTIONS: [&str; 21] = [
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SsoManagement {
-    pub trusted_principal_arn: String,
-    pub external_id: Option<String>,
-    pub policy_name: Option<String>,
-    /// Default: the stack's region.
-    pub sso_region: Option<String>,
-}
+pub struct SsoManagement(pub AccessHandlerRole);
 
 impl RoleKind for SsoManagement {
     const NAME: &'static str = "SsoManagement";
     const SOURCE: &'static str = "Granted (Common Fate): ECS access provider, SSO management role";
-    const PROPERTIES: &'static [Property] =
-        &[TRUSTED_PRINCIPAL_ARN, EXTERNAL_ID, POLICY_NAME, SSO_REGION];
+    const PROPERTIES: &'static [Property] = &AccessHandlerRole::properties(SSO_REGION);
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
     const ROLE_NAME_OUTPUT: bool = false;
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let trusted_principal_arn = properties.text(&TRUSTED_PRINCIPAL_ARN);
-        let external_id = properties.text(&EXTERNAL_ID);
-        let policy_name = properties.text(&POLICY_NAME);
-        let sso_region = properties.text(&SSO_REGION);
-        Some(SsoManagement {
-            trusted_principal_arn: trusted_principal_arn?,
-            external_id,
-            policy_name,
-            sso_region,
-        })
+        AccessHandlerRole::parse(properties, &SSO_REGION).map(SsoManagement)
     }
 
     fn design(&self, _env: &StackEnv) -> RoleDesign {
-        let mut role = RoleDesign::new(Trust::Principal {
-            arn: self.trusted_principal_arn.clone(),
-            external_id: self.external_id.clone(),
-        });
-        role.customer_policy = Some(CustomerPolicy {
-            label: Self::NAME,
-            name: self.policy_name.clone(),
-            document: management_policy(),
-        });
-        role
+        self.0.design(Self::NAME, management_policy())
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
-        let region = self.sso_region.as_ref().unwrap_or(&env.region);
-        vec![
-            ("ssoRoleARN", role_arn.to_string()),
-            ("ssoRegion", region.clone()),
-        ]
+        self.0.outputs(role_arn, env, ["ssoRoleARN", "ssoRegion"])
     }
 
     fn samples() -> Vec<Value> {
