@@ -10,6 +10,20 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
 
+/// Every item of a paginated IAM listing, page after page.
+macro_rules! every_item {
+    ($request:expr) => {
+        async {
+            $request
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+        }
+    };
+}
+
 /// A read's result with "no such entity" as None.
 fn or_missing<T>(result: Result<T, IamError>) -> Result<Option<T>, IamError> {
     match result {
@@ -113,25 +127,11 @@ impl Session<'_> {
             });
             Ok(or_missing(got.await)?.and_then(|got| got.role().cloned()))
         };
-        let attached = self.list(Action::ListAttachedRolePolicies, target, || async {
-            self.client
-                .list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
+        let attached = self.list(Action::ListAttachedRolePolicies, target, || {
+            every_item!(self.client.list_attached_role_policies().role_name(name))
         });
-        let inline_names = self.list(Action::ListRolePolicies, target, || async {
-            self.client
-                .list_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
+        let inline_names = self.list(Action::ListRolePolicies, target, || {
+            every_item!(self.client.list_role_policies().role_name(name))
         });
         let prefetched = async {
             if for_delete {
@@ -146,15 +146,11 @@ impl Session<'_> {
             if !for_delete {
                 return Ok(Some(vec![]));
             }
-            self.list(Action::ListInstanceProfilesForRole, target, || async {
-                self.client
+            self.list(Action::ListInstanceProfilesForRole, target, || {
+                every_item!(self
+                    .client
                     .list_instance_profiles_for_role()
-                    .role_name(name)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
+                    .role_name(name))
             })
             .await
         };
@@ -218,15 +214,8 @@ impl Session<'_> {
             });
             Ok(or_missing(got.await)?.and_then(|got| got.policy().cloned()))
         };
-        let versions = self.list(Action::ListPolicyVersions, target, || async {
-            self.client
-                .list_policy_versions()
-                .policy_arn(arn)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
+        let versions = self.list(Action::ListPolicyVersions, target, || {
+            every_item!(self.client.list_policy_versions().policy_arn(arn))
         });
         let (Some(policy), Some(versions)) = futures::try_join!(get, versions)? else {
             return Ok(None);
