@@ -3,8 +3,8 @@
 //! needs (`crate::kinds`).
 
 use crate::arn::Arn;
-use crate::identity::{generated_name, StackEnv};
-use crate::kinds::{documents::aws_managed_policy_arn, Kind};
+use crate::identity::{generated_name, generated_name_after, StackEnv};
+use crate::kinds::{documents::aws_managed_policy_arn, Design, DesignContext, Kind};
 use crate::plan::{LINEAGE_TAG_KEY, OWNER_TAG_KEY};
 use crate::spec::Spec;
 use serde_json::Value;
@@ -22,6 +22,27 @@ pub struct DesiredRole {
     pub inline_policies: BTreeMap<String, Value>,
     pub permissions_boundary: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// The instance profile made with the role, holding exactly it.
+    pub instance_profile: Option<DesiredInstanceProfile>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredInstanceProfile {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A service-linked role to make if missing; never changed, tagged or deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredServiceLinkedRole {
+    /// The prefix of its output key.
+    pub label: &'static str,
+    /// `AWSServiceName`.
+    pub service_name: &'static str,
+    pub role_name: &'static str,
+    pub arn: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +59,7 @@ pub struct DesiredPolicy {
 pub struct DesiredState {
     pub roles: Vec<DesiredRole>,
     pub policies: Vec<DesiredPolicy>,
+    pub service_linked: Vec<DesiredServiceLinkedRole>,
 }
 
 /// Everything needed to name things: the stack, the resource's logical id and its
@@ -74,6 +96,16 @@ pub fn policy_arn(env: &StackEnv, path: &str, name: &str) -> String {
     iam_arn(env, "policy", path, name)
 }
 
+pub fn instance_profile_arn(env: &StackEnv, path: &str, name: &str) -> String {
+    iam_arn(env, "instance-profile", path, name)
+}
+
+/// A service-linked role's ARN: IAM puts it at `/aws-service-role/<service>/`.
+pub fn service_linked_role_arn(env: &StackEnv, service_name: &str, role_name: &str) -> String {
+    let path = format!("/aws-service-role/{service_name}/");
+    role_arn(env, &path, role_name)
+}
+
 pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
     let env = owner.env;
     let mut tags = spec.tags.clone();
@@ -82,14 +114,50 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
         tags.insert(LINEAGE_TAG_KEY.to_string(), replaced.to_string());
     }
     let generated = |label: &str| generated_name(env, owner.logical_id, owner.physical_id, label);
+    // Every role's name first: a kind's design may name another kind's role (`Events`).
+    let names: BTreeMap<Kind, String> = spec
+        .roles
+        .iter()
+        .map(|(&kind, role)| {
+            let name = role.role_name.clone().unwrap_or_else(|| {
+                let prefix = kind.role_name_prefix();
+                generated_name_after(
+                    prefix,
+                    env,
+                    owner.logical_id,
+                    owner.physical_id,
+                    kind.name(),
+                )
+            });
+            (kind, name)
+        })
+        .collect();
+    let role_arns: BTreeMap<Kind, String> = names
+        .iter()
+        .map(|(&kind, name)| (kind, role_arn(env, &spec.path, name)))
+        .collect();
+    let cx = DesignContext {
+        env,
+        role_arns: &role_arns,
+    };
 
     let mut state = DesiredState::default();
     for (&kind, role) in &spec.roles {
-        let design = role.kind.design(env);
-        let name = role
-            .role_name
-            .clone()
-            .unwrap_or_else(|| generated(kind.name()));
+        let design = match role.kind.design(&cx) {
+            Design::Role(design) => design,
+            Design::ServiceLinked(roles) => {
+                state
+                    .service_linked
+                    .extend(roles.into_iter().map(|r| DesiredServiceLinkedRole {
+                        label: r.label,
+                        service_name: r.service_name,
+                        role_name: r.role_name,
+                        arn: service_linked_role_arn(env, r.service_name, r.role_name),
+                    }));
+                continue;
+            }
+        };
+        let name = names[&kind].clone();
         let policy = design.customer_policy.map(|policy| {
             let name = policy.name.unwrap_or_else(|| generated(policy.label));
             DesiredPolicy {
@@ -107,9 +175,18 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
             .map(|path_and_name| aws_managed_policy_arn(&env.partition, path_and_name))
             .collect();
         managed_policy_arns.extend(policy.as_ref().map(|p| p.arn.clone()));
+        let instance_profile = design.instance_profile.map(|profile| {
+            let name = profile.name.unwrap_or_else(|| name.clone());
+            DesiredInstanceProfile {
+                arn: instance_profile_arn(env, &spec.path, &name),
+                name,
+                path: spec.path.clone(),
+                tags: tags.clone(),
+            }
+        });
         state.roles.push(DesiredRole {
             kind,
-            arn: role_arn(env, &spec.path, &name),
+            arn: role_arns[&kind].clone(),
             name,
             path: spec.path.clone(),
             trust: design.trust.document(env, spec.restrict_trust_to_account),
@@ -117,6 +194,7 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
             inline_policies: design.inline,
             permissions_boundary: spec.permissions_boundary.clone(),
             tags: tags.clone(),
+            instance_profile,
         });
         state.policies.extend(policy);
     }
@@ -135,9 +213,19 @@ pub fn outputs(spec: &Spec, state: &DesiredState, env: &StackEnv) -> BTreeMap<St
         if let Some(policy) = state.policies.iter().find(|p| p.kind == kind) {
             data.insert(format!("{kind}PolicyArn"), policy.arn.clone());
         }
+        if let Some(profile) = &role.instance_profile {
+            data.insert(format!("{kind}InstanceProfileArn"), profile.arn.clone());
+            data.insert(format!("{kind}InstanceProfileName"), profile.name.clone());
+        }
         for (key, value) in spec.roles[&kind].kind.extra_outputs(&role.arn, env) {
             data.insert(key.to_string(), value);
         }
+    }
+    for role in &state.service_linked {
+        data.insert(
+            format!("{}ServiceLinkedRoleArn", role.label),
+            role.arn.clone(),
+        );
     }
     data
 }

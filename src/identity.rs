@@ -126,17 +126,34 @@ const NAME_SUFFIX_LEN: usize = 10;
 /// resource owns: `STACK-LOGICAL-LABEL-SUFFIX`, where the suffix is derived from the
 /// PhysicalResourceId, so a retried request finds the same name and a replacement a new one.
 pub fn generated_name(env: &StackEnv, logical_id: &str, physical_id: &str, label: &str) -> String {
+    generated_name_after("", env, logical_id, physical_id, label)
+}
+
+/// `generated_name`, starting with `prefix` (`PREFIX-STACK-LOGICAL-LABEL-SUFFIX`, ≤ 64
+/// characters) for roles whose name must start with something; no prefix: `generated_name`.
+pub fn generated_name_after(
+    prefix: &str,
+    env: &StackEnv,
+    logical_id: &str,
+    physical_id: &str,
+    label: &str,
+) -> String {
     let suffix = hex_digest(&[physical_id, label], NAME_SUFFIX_LEN);
     let clean = |s: &str| -> String {
         s.chars()
             .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
             .collect()
     };
+    let head = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}-")
+    };
     let (stack, logical) = (clean(&env.stack_name), clean(logical_id));
-    let room = 64usize.saturating_sub(label.len() + NAME_SUFFIX_LEN + 3);
+    let room = 64usize.saturating_sub(head.len() + label.len() + NAME_SUFFIX_LEN + 3);
     let stack_part = truncate(&stack, room / 2).to_string();
     let logical_part = truncate(&logical, room - stack_part.len()).to_string();
-    format!("{stack_part}-{logical_part}-{label}-{suffix}")
+    format!("{head}{stack_part}-{logical_part}-{label}-{suffix}")
 }
 
 #[cfg(test)]
@@ -247,6 +264,10 @@ mod tests {
             assert!(name.contains(label));
             assert_eq!(name, generated_name(&env, logical, "id-1", label));
             assert_ne!(name, generated_name(&env, logical, "id-2", label));
+            let prefixed = generated_name_after("ecsInstanceRole", &env, logical, "id-1", label);
+            assert!(prefixed.len() <= 64, "{prefixed}");
+            assert!(prefixed.starts_with("ecsInstanceRole-"), "{prefixed}");
+            check_role_name(&prefixed).unwrap();
         }
     }
 }

@@ -33,7 +33,7 @@ fn produced(kind: Kind) -> (BTreeSet<String>, BTreeSet<String>) {
             .unwrap_or_else(|e| panic!("{kind} sample {sample}: {e}"));
         let state = build(&spec, &Owner::new(&env, "EcsRoles", "s-EcsRoles-1"));
         keys.extend(outputs(&spec, &state, &env).into_keys());
-        for arn in &state.roles[0].managed_policy_arns {
+        for arn in state.roles.iter().flat_map(|r| &r.managed_policy_arns) {
             if let Some(path) = arn.strip_prefix("arn:aws:iam::aws:policy") {
                 managed.insert(path.to_string());
             }

@@ -17,9 +17,14 @@
 //! IAM counts lengths in Unicode characters (Smithy's `@length` counts code points), not UTF-8
 //! bytes: every length here is `chars().count()`, and every message says "characters".
 
+mod resource_arns;
 mod tags;
 
 use crate::arn::{is_account_id, Arn};
+pub use resource_arns::{
+    check_kms_key_arn, check_lambda_function_arn, check_role_arn, check_s3_object_arn,
+    check_secret_or_parameter_arn,
+};
 pub use tags::{check_tag_key, check_tag_value};
 
 /// A value quoted for a message, cut when long so that one bad property cannot crowd the
@@ -64,6 +69,11 @@ pub fn check_role_name(value: &str) -> Result<(), String> {
 }
 
 pub fn check_policy_name(value: &str) -> Result<(), String> {
+    check_name(value, 128)
+}
+
+/// CreateInstanceProfile `InstanceProfileName`: 1–128 of the name characters.
+pub fn check_instance_profile_name(value: &str) -> Result<(), String> {
     check_name(value, 128)
 }
 

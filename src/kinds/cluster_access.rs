@@ -4,7 +4,7 @@
 
 use super::documents::{allow, policy};
 use super::access_handler::AccessHandlerRole;
-use super::{Property, RoleDesign, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
+use super::{Design, DesignContext, Property, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -33,8 +33,8 @@ impl RoleKind for ClusterAccess {
         AccessHandlerRole::parse(properties, &ECS_REGION).map(ClusterAccess)
     }
 
-    fn design(&self, _env: &StackEnv) -> RoleDesign {
-        self.0.design(Self::NAME, policy(vec![allow(&ACTIONS, json!("*"))]))
+    fn design(&self, _cx: &DesignContext) -> Design {
+        self.0.design(Self::NAME, policy(vec![allow(&ACTIONS, json!("*"))])).into()
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {

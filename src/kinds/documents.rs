@@ -6,6 +6,39 @@ use crate::identity::StackEnv;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// What one kind asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Design {
+    /// A role (with its policies and perhaps an instance profile) that this resource owns.
+    Role(RoleDesign),
+    /// Service-linked roles: made if missing, shared by the whole account, never changed.
+    ServiceLinked(Vec<ServiceLinkedRole>),
+}
+
+impl From<RoleDesign> for Design {
+    fn from(role: RoleDesign) -> Design {
+        Design::Role(role)
+    }
+}
+
+/// A service-linked role, as `iam:CreateServiceLinkedRole` makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceLinkedRole {
+    /// The prefix of its output key (`<label>ServiceLinkedRoleArn`).
+    pub label: &'static str,
+    /// `AWSServiceName`.
+    pub service_name: &'static str,
+    /// The name IAM gives it, at path `/aws-service-role/<service_name>/`.
+    pub role_name: &'static str,
+}
+
+/// An instance profile made with the role, holding exactly the role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceProfileDesign {
+    /// `InstanceProfileName`; default: the role's name.
+    pub name: Option<String>,
+}
+
 /// What one kind asks for, before names and the stack's tags, path and boundary are applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleDesign {
@@ -16,6 +49,7 @@ pub struct RoleDesign {
     /// Inline policies by name.
     pub inline: BTreeMap<String, Value>,
     pub customer_policy: Option<CustomerPolicy>,
+    pub instance_profile: Option<InstanceProfileDesign>,
 }
 
 impl RoleDesign {
@@ -25,6 +59,7 @@ impl RoleDesign {
             aws_managed: vec![],
             inline: BTreeMap::new(),
             customer_policy: None,
+            instance_profile: None,
         }
     }
 }
@@ -42,11 +77,14 @@ pub struct CustomerPolicy {
 /// Who may assume a role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trust {
-    /// An AWS service principal, with the confused-deputy conditions when restricted.
+    /// An AWS service principal, with the confused-deputy conditions when restricted and the
+    /// service documents that it sends them.
     Service {
         service: &'static str,
-        /// The service namespace used in the `aws:SourceArn` condition.
-        source_arn_service: &'static str,
+        /// The service namespace of the `aws:SourceArn` condition; None where the service's
+        /// documentation does not say it sends `aws:SourceArn`/`aws:SourceAccount` when it
+        /// assumes the role (a condition it does not satisfy would make the role unusable).
+        source_arn_service: Option<&'static str>,
     },
     /// One IAM principal (Granted's access handler), optionally requiring an external id.
     Principal {
@@ -56,17 +94,29 @@ pub enum Trust {
 }
 
 impl Trust {
+    /// Systems Manager, for ECS Anywhere's hybrid activation role; the ECS Developer Guide's
+    /// "ECS Anywhere IAM role" documents the confused-deputy conditions.
     pub fn ssm() -> Trust {
         Trust::Service {
             service: "ssm.amazonaws.com",
-            source_arn_service: "ssm",
+            source_arn_service: Some("ssm"),
         }
     }
 
+    /// ECS tasks; the ECS Developer Guide's "Amazon ECS task IAM role" documents the
+    /// confused-deputy conditions (`aws:SourceArn` `arn:PARTITION:ecs:REGION:ACCOUNT:*`).
     pub fn ecs_tasks() -> Trust {
         Trust::Service {
             service: "ecs-tasks.amazonaws.com",
-            source_arn_service: "ecs",
+            source_arn_service: Some("ecs"),
+        }
+    }
+
+    /// A service whose documentation prints no confused-deputy condition for this role.
+    pub fn service(service: &'static str) -> Trust {
+        Trust::Service {
+            service,
+            source_arn_service: None,
         }
     }
 
@@ -83,7 +133,8 @@ impl Trust {
                     "Principal": { "Service": service },
                     "Action": "sts:AssumeRole",
                 });
-                if restrict_to_account {
+                if let Some(source_arn_service) = source_arn_service.filter(|_| restrict_to_account)
+                {
                     let source = Arn {
                         partition: &env.partition,
                         service: source_arn_service,

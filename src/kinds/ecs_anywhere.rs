@@ -4,8 +4,7 @@
 //! AmazonEC2ContainerServiceforEC2Role action list the least-privilege policy trims).
 
 use super::documents::{allow, policy};
-use super::{CustomerPolicy, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
-use crate::identity::StackEnv;
+use super::{Design, DesignContext, CustomerPolicy, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
 use crate::spec::KindReader;
 use serde_json::{json, Value};
 
@@ -53,7 +52,7 @@ impl RoleKind for EcsAnywhere {
         Some(EcsAnywhere { least_privilege })
     }
 
-    fn design(&self, _env: &StackEnv) -> RoleDesign {
+    fn design(&self, _cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::ssm());
         role.aws_managed.push(SSM_MANAGED_INSTANCE_CORE);
         if self.least_privilege {
@@ -65,7 +64,7 @@ impl RoleKind for EcsAnywhere {
         } else {
             role.aws_managed.push(EC2_CONTAINER_SERVICE_FOR_EC2_ROLE);
         }
-        role
+        role.into()
     }
 
     fn samples() -> Vec<Value> {

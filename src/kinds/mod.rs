@@ -10,13 +10,16 @@ pub mod access_handler;
 pub mod documents;
 
 use crate::iam_rules::{
-    check_external_id, check_policy_name, check_principal_arn, check_role_name,
+    check_external_id, check_instance_profile_name, check_policy_name, check_principal_arn,
+    check_role_name,
 };
 use crate::identity::StackEnv;
-use crate::spec::KindReader;
-pub use documents::{CustomerPolicy, RoleDesign, Trust};
+use crate::spec::{KindReader, PropertyError};
+pub use documents::{
+    CustomerPolicy, Design, InstanceProfileDesign, RoleDesign, ServiceLinkedRole, Trust,
+};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a property's value is read and checked.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +30,11 @@ pub enum Form {
     Arn(fn(&str) -> Result<(), String>),
     /// `true` or `false` in any case, as a string or a JSON boolean; absent is false.
     Flag,
+    /// A list of strings, each checked by the function; no entry twice.
+    List(fn(&str) -> Result<(), String>),
+    /// A list of ARNs, each checked by the function and in the stack's partition; no entry
+    /// twice.
+    ArnList(fn(&str) -> Result<(), String>),
 }
 
 /// One property a kind takes under `Roles.<Kind>`.
@@ -53,6 +61,20 @@ impl Property {
     pub const fn arn(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
         Property {
             form: Form::Arn(check),
+            ..Property::text(name, check)
+        }
+    }
+
+    pub const fn list(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
+        Property {
+            form: Form::List(check),
+            ..Property::text(name, check)
+        }
+    }
+
+    pub const fn arn_list(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
+        Property {
+            form: Form::ArnList(check),
             ..Property::text(name, check)
         }
     }
@@ -92,11 +114,39 @@ pub const TRUSTED_PRINCIPAL_ARN: Property =
     Property::arn("TrustedPrincipalArn", check_principal_arn).required();
 /// Required of the trusted principal as `sts:ExternalId`, when set.
 pub const EXTERNAL_ID: Property = Property::text("ExternalId", check_external_id);
+/// The instance profile of a kind that has one; default: the role's name.
+pub const INSTANCE_PROFILE_NAME: Property =
+    Property::text("InstanceProfileName", check_instance_profile_name);
 
 /// 0.1.0's fingerprint key for a kind's region property (`SsoRegion`, `EcsRegion`).
 const REGION_FINGERPRINT_KEY: &str = "Region";
 /// A principal for the samples of kinds that trust one.
 const SAMPLE_PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";
+
+/// What a kind's design sees besides its own properties and the stack's environment.
+pub struct DesignContext<'a> {
+    pub env: &'a StackEnv,
+    /// The ARNs of the roles this resource makes, by kind (`Events` passes the task roles).
+    pub role_arns: &'a BTreeMap<Kind, String>,
+}
+
+/// What a kind's own checks see of the rest of the properties.
+pub struct CheckContext<'a> {
+    /// `Path` (or its default).
+    pub path: &'a str,
+    /// The kinds the properties name.
+    pub kinds: &'a BTreeSet<Kind>,
+    /// The kind's `RoleName`, if set.
+    pub role_name: Option<&'a str>,
+}
+
+/// An input error of a kind's property (`Roles.<Kind>.<property>`).
+pub fn property_error(kind: &str, property: &Property, message: String) -> PropertyError {
+    PropertyError {
+        property: format!("Roles.{kind}.{}", property.name),
+        message,
+    }
+}
 
 /// What every kind's file provides; the registry dispatches to it.
 pub trait RoleKind: Sized {
@@ -112,13 +162,23 @@ pub trait RoleKind: Sized {
     const AWS_MANAGED_POLICIES: &'static [&'static str];
     /// Whether the outputs include `<Kind>RoleName`.
     const ROLE_NAME_OUTPUT: bool = true;
+    /// Whether the kind makes a role this resource owns (and so takes `RoleName`).
+    const HAS_ROLE: bool = true;
+    /// What a generated name of its role starts with (empty: the usual generated name). The
+    /// kind's `check` refuses a `RoleName` that breaks the rule.
+    const ROLE_NAME_PREFIX: &'static str = "";
 
     /// The kind's typed properties. Reads every property of `PROPERTIES` (each once, whatever
     /// the others hold); None when one is invalid, which the reader has recorded.
     fn parse(properties: &mut KindReader) -> Option<Self>;
 
+    /// Input errors that depend on the rest of the properties (checked before any IAM call).
+    fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
+        vec![]
+    }
+
     /// The role (and policies) the properties ask for, in the stack's environment.
-    fn design(&self, env: &StackEnv) -> RoleDesign;
+    fn design(&self, cx: &DesignContext) -> Design;
 
     /// Output keys beyond `<Kind>RoleArn`, `<Kind>RoleName` and `<Kind>PolicyArn`.
     fn extra_outputs(&self, _role_arn: &str, _env: &StackEnv) -> Vec<(&'static str, String)> {
@@ -168,6 +228,16 @@ macro_rules! registry {
                 }
             }
 
+            pub fn role_name_prefix(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => <$module::$kind as RoleKind>::ROLE_NAME_PREFIX),+
+                }
+            }
+
+            pub fn has_role(self) -> bool {
+                match self { $(Kind::$variant => <$module::$kind as RoleKind>::HAS_ROLE),+ }
+            }
+
             pub fn role_name_output(self) -> bool {
                 match self {
                     $(Kind::$variant => <$module::$kind as RoleKind>::ROLE_NAME_OUTPUT),+
@@ -192,8 +262,12 @@ macro_rules! registry {
                 match self { $(KindSpec::$variant(_) => Kind::$variant),+ }
             }
 
-            pub fn design(&self, env: &StackEnv) -> RoleDesign {
-                match self { $(KindSpec::$variant(spec) => spec.design(env)),+ }
+            pub fn design(&self, cx: &DesignContext) -> Design {
+                match self { $(KindSpec::$variant(spec) => spec.design(cx)),+ }
+            }
+
+            pub fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {
+                match self { $(KindSpec::$variant(spec) => spec.check(cx)),+ }
             }
 
             pub fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
@@ -208,10 +282,11 @@ impl Kind {
         Kind::ALL.iter().copied().find(|k| k.name() == name)
     }
 
-    /// Every property name the kind takes: `RoleName`, then its own.
+    /// Every property name the kind takes: `RoleName` (if it has a role), then its own.
     pub fn property_names(self) -> Vec<&'static str> {
+        let role_name = self.has_role().then_some(ROLE_NAME.name);
         let own = self.properties().iter().map(|p| p.name);
-        std::iter::once(ROLE_NAME.name).chain(own).collect()
+        role_name.into_iter().chain(own).collect()
     }
 }
 
@@ -236,4 +311,11 @@ registry! {
     Task => task::Task,
     SsoManagement => sso_management::SsoManagement,
     ClusterAccess => cluster_access::ClusterAccess,
+    ContainerInstance => container_instance::ContainerInstance,
+    ManagedInstances => managed_instances::ManagedInstances,
+    Infrastructure => infrastructure::Infrastructure,
+    CodeDeploy => code_deploy::CodeDeploy,
+    Events => events::Events,
+    DeploymentHooks => deployment_hooks::DeploymentHooks,
+    ServiceLinked => service_linked::ServiceLinked,
 }

@@ -5,7 +5,7 @@
 
 use super::documents::{allow, policy};
 use super::access_handler::AccessHandlerRole;
-use super::{Property, RoleDesign, RoleKind, TRUSTED_PRINCIPAL_ARN};
+use super::{Design, DesignContext, Property, RoleKind, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -54,8 +54,8 @@ impl RoleKind for SsoManagement {
         AccessHandlerRole::parse(properties, &SSO_REGION).map(SsoManagement)
     }
 
-    fn design(&self, _env: &StackEnv) -> RoleDesign {
-        self.0.design(Self::NAME, management_policy())
+    fn design(&self, _cx: &DesignContext) -> Design {
+        self.0.design(Self::NAME, management_policy()).into()
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {

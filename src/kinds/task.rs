@@ -3,7 +3,7 @@
 //! the retail-store workshop's task role, scoped to one cluster.
 
 use super::documents::{allow, policy};
-use super::{Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
+use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
 use crate::arn::Arn;
 use crate::iam_rules::check_cluster_name;
 use crate::identity::StackEnv;
@@ -47,13 +47,13 @@ impl RoleKind for Task {
         })
     }
 
-    fn design(&self, env: &StackEnv) -> RoleDesign {
+    fn design(&self, cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::ecs_tasks());
         role.inline.insert(
             INLINE_POLICY_NAME.to_string(),
-            exec_policy(env, &self.cluster_name, self.least_privilege),
+            exec_policy(cx.env, &self.cluster_name, self.least_privilege),
         );
-        role
+        role.into()
     }
 
     fn samples() -> Vec<Value> {

@@ -234,10 +234,11 @@ mod tests {
             inline_policies: Default::default(),
             permissions_boundary: None,
             tags: Default::default(),
+            instance_profile: None,
         };
         DesiredState {
             roles: names.iter().map(role).collect(),
-            policies: vec![],
+            ..DesiredState::default()
         }
     }
 

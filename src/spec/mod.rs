@@ -6,14 +6,14 @@ mod reader;
 mod tags;
 
 use crate::iam_rules::{check_path, check_policy_arn};
-use crate::kinds::{Kind, KindSpec, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME};
+use crate::kinds::{CheckContext, Kind, KindSpec, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME};
 pub use reader::KindReader;
 use reader::{display_key, Checker};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-const TOP_LEVEL_PROPERTIES: [&str; 8] = [
+const TOP_LEVEL_PROPERTIES: [&str; 9] = [
     "ServiceToken",
     "ServiceTimeout",
     "Path",
@@ -22,7 +22,13 @@ const TOP_LEVEL_PROPERTIES: [&str; 8] = [
     "AdoptExisting",
     "RestrictTrustToAccount",
     "Roles",
+    "PropagationDelay",
 ];
+
+/// `PropagationDelay` when the properties name none, in seconds.
+pub const DEFAULT_PROPAGATION_DELAY: u64 = 10;
+/// The longest `PropagationDelay`, in seconds.
+pub const MAX_PROPAGATION_DELAY: u64 = 60;
 
 /// The validated properties of one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +39,17 @@ pub struct Spec {
     pub adopt_existing: bool,
     pub restrict_trust_to_account: bool,
     pub roles: BTreeMap<Kind, RoleSpec>,
+    /// `PropagationDelay` in seconds, if set (see `propagation_delay`).
+    pub propagation_delay: Option<u64>,
 }
 
 impl Spec {
+    /// How long to wait before answering SUCCESS to a request that made or changed a role.
+    pub fn propagation_delay(&self) -> std::time::Duration {
+        let seconds = self.propagation_delay.unwrap_or(DEFAULT_PROPAGATION_DELAY);
+        std::time::Duration::from_secs(seconds)
+    }
+
     /// A stable text for these properties (same properties, same text), whatever order or
     /// scalar form (`"true"`, `true`) they arrived in: JSON with sorted keys, absent optional
     /// properties left out. A replacement's PhysicalResourceId is derived from it, so it must not
@@ -50,6 +64,7 @@ impl Spec {
             adopt_existing,
             restrict_trust_to_account,
             roles,
+            propagation_delay,
         } = self;
         let roles: Map<String, Value> = roles
             .iter()
@@ -62,6 +77,7 @@ impl Spec {
             "AdoptExisting": adopt_existing,
             "RestrictTrustToAccount": restrict_trust_to_account,
             "Roles": roles,
+            "PropagationDelay": propagation_delay,
         }))
     }
 }
@@ -192,8 +208,10 @@ pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError>
     let tags = tags::parse_tags(&mut c, top.get("Tags"));
     let adopt_existing = c.boolean(top, "", "AdoptExisting", false);
     let restrict_trust_to_account = c.boolean(top, "", "RestrictTrustToAccount", true);
+    let propagation_delay = parse_propagation_delay(&mut c, top);
     let roles = parse_roles(&mut c, top.get("Roles"), context);
     check_names_differ(&mut c, &roles);
+    check_kinds(&mut c, &roles, &path);
 
     if c.errors.is_empty() {
         Ok(Spec {
@@ -203,9 +221,37 @@ pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError>
             adopt_existing,
             restrict_trust_to_account,
             roles,
+            propagation_delay,
         })
     } else {
         Err(SpecError { errors: c.errors })
+    }
+}
+
+fn parse_propagation_delay(c: &mut Checker, top: &Map<String, Value>) -> Option<u64> {
+    let text = c.string(top, "", "PropagationDelay")?;
+    match text.trim().parse::<u64>() {
+        Ok(seconds) if seconds <= MAX_PROPAGATION_DELAY => Some(seconds),
+        _ => {
+            c.fail(
+                "PropagationDelay",
+                format!("must be a whole number of seconds from 0 to {MAX_PROPAGATION_DELAY}, got {text:?}"),
+            );
+            None
+        }
+    }
+}
+
+/// Each kind's own checks against the rest of the properties.
+fn check_kinds(c: &mut Checker, roles: &BTreeMap<Kind, RoleSpec>, path: &str) {
+    let kinds: BTreeSet<Kind> = roles.keys().copied().collect();
+    for role in roles.values() {
+        let cx = CheckContext {
+            path,
+            kinds: &kinds,
+            role_name: role.role_name.as_deref(),
+        };
+        c.errors.extend(role.kind.check(&cx));
     }
 }
 
@@ -268,7 +314,11 @@ fn parse_role(c: &mut Checker, kind: Kind, value: &Value, context: Context) -> O
         }
     };
     let mut reader = KindReader::new(c, object, kind, context);
-    let role_name = reader.text(&ROLE_NAME);
+    let role_name = if kind.has_role() {
+        reader.text(&ROLE_NAME)
+    } else {
+        None
+    };
     let spec = kind.parse(&mut reader);
     let values = reader.into_values();
     Some(RoleSpec {

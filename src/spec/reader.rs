@@ -195,11 +195,74 @@ impl<'a> KindReader<'a> {
         let value = match property.form {
             Form::Text(check) => self.checker.checked(object, prefix, name, check),
             Form::Arn(check) => self.checker.arn(object, prefix, name, check, self.context),
-            Form::Flag => unreachable!("{name} is a flag: read it with `flag`"),
+            Form::Flag | Form::List(_) | Form::ArnList(_) => {
+                unreachable!("{name} is not a string: read it with `flag` or `list`")
+            }
         }?;
         self.values
             .insert(property.fingerprint_key, Value::from(value.as_str()));
         Some(value)
+    }
+
+    /// Whether the property is set (present and not null).
+    pub fn has(&self, property: &Property) -> bool {
+        !matches!(self.object.get(property.name), None | Some(Value::Null))
+    }
+
+    /// A list property: None when absent or invalid (and then recorded); a required list must
+    /// name at least one entry, and no list names one twice.
+    pub fn list(&mut self, property: &Property) -> Option<Vec<String>> {
+        self.require(property);
+        let (check, arns) = match property.form {
+            Form::List(check) => (check, false),
+            Form::ArnList(check) => (check, true),
+            _ => unreachable!("{} is not a list", property.name),
+        };
+        let key = format!("{}{}", self.prefix, property.name);
+        let items = match self.object.get(property.name) {
+            None | Some(Value::Null) => return None,
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                self.checker.fail(key, "must be a list");
+                return None;
+            }
+        };
+        if property.required && items.is_empty() {
+            self.checker.fail(key, "must name at least one");
+            return None;
+        }
+        let errors_before = self.checker.errors.len();
+        let mut values: Vec<String> = vec![];
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            let text = match item {
+                Value::String(s) => s.clone(),
+                Value::Number(_) | Value::Bool(_) => item.to_string(),
+                _ => {
+                    self.checker.fail(at, "must be a string");
+                    continue;
+                }
+            };
+            if let Err(message) = check(&text) {
+                self.checker.fail(at, message);
+                continue;
+            }
+            if let (true, Some(partition)) = (arns, self.context.partition) {
+                self.checker.same_partition(&at, &text, partition);
+            }
+            if values.contains(&text) {
+                self.checker
+                    .fail(at, format!("{} is listed twice", shown(&text)));
+                continue;
+            }
+            values.push(text);
+        }
+        if self.checker.errors.len() > errors_before {
+            return None;
+        }
+        self.values
+            .insert(property.fingerprint_key, Value::from(values.clone()));
+        Some(values)
     }
 
     /// A `true`/`false` property; absent (or invalid, which is recorded) is false.
