@@ -199,6 +199,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
         session: Session::new(&deps.iam, before(budget_end, WORK_GRACE)),
         operator,
         caller: &deps.caller,
+        access_changed: Default::default(),
     };
     let outcome = match request {
         Request::Create(r) => {

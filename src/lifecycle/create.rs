@@ -8,6 +8,7 @@ use crate::identity::{self, failed_marker_id};
 use crate::plan::{self, ActualState, Created, Ownership};
 use crate::spec::Spec;
 use serde_json::Value;
+use std::sync::atomic::Ordering;
 
 pub(crate) async fn create(
     cx: &Lifecycle<'_>,
@@ -30,6 +31,11 @@ pub(crate) async fn create(
     // The same for every delivery of this request: a retry finds its own earlier work.
     let id = identity::physical_id(&env, stack_id, logical_id, request_id);
     let result = make(cx, &env, &spec, logical_id, &id).await;
+    if result.is_ok() {
+        // A Create always made (or found) roles the stack's next resources will use.
+        cx.access_changed.store(true, Ordering::Relaxed);
+        cx.settle(spec.propagation_delay()).await;
+    }
     Outcome::new(&id, result)
 }
 

@@ -21,6 +21,9 @@ use crate::plan::{self, ActualState, Created, Ownership};
 use crate::spec::{self, Spec};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The stack's outputs (the answer's `Data`).
 pub type Outputs = BTreeMap<String, String>;
@@ -47,9 +50,26 @@ pub(crate) struct Lifecycle<'a> {
     pub session: Session<'a>,
     pub operator: &'a Operator,
     pub caller: &'a Caller,
+    /// Set once this request made a role or changed a trust policy or permissions.
+    pub access_changed: AtomicBool,
 }
 
 impl Lifecycle<'_> {
+    /// Wait `delay` before a SUCCESS answer if this request changed access, so that the stack's
+    /// next resource finds the role usable (IAM's changes take time to reach every service);
+    /// never past the time the answer needs.
+    async fn settle(&self, delay: Duration) {
+        if delay.is_zero() || !self.access_changed.load(Ordering::Relaxed) {
+            return;
+        }
+        let until = (Instant::now() + delay).min(self.session.deadline());
+        tracing::info!(
+            delay_ms = until.saturating_duration_since(Instant::now()).as_millis() as u64,
+            "waiting for IAM to propagate (PropagationDelay)"
+        );
+        tokio::time::sleep_until(until).await;
+    }
+
     fn context<'e>(&'e self, env: &'e StackEnv) -> spec::Context<'e> {
         spec::Context {
             partition: Some(&env.partition),
@@ -110,7 +130,11 @@ impl Lifecycle<'_> {
             changed: None,
         })?;
         tracing::info!(plan = %plan, "plan");
-        self.session.apply(&plan).await.map_err(Failure::applying)
+        self.session.apply(&plan).await.map_err(Failure::applying)?;
+        if plan.ops().any(|op| op.changes_access()) {
+            self.access_changed.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     /// Take back what a failed request did to `desired`'s roles and policies (see

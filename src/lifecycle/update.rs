@@ -34,7 +34,11 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
     let strategy = plan::decide_update(cur, read.as_ref().map(UpdateRead::found).as_ref());
     match (strategy, read) {
         (UpdateStrategy::InPlace { stray }, Some(read)) => {
-            Outcome::new(cur, in_place(cx, cur, &read, stray).await)
+            let result = in_place(cx, cur, &read, stray).await;
+            if result.is_ok() {
+                cx.settle(read.spec.propagation_delay()).await;
+            }
+            Outcome::new(cur, result)
         }
         (UpdateStrategy::ReturnTo { id, reasons }, Some(read)) => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
@@ -187,7 +191,10 @@ async fn replace(
         adopt: read.spec.adopt_existing,
     };
     match cx.converge(desired, before, &ownership).await {
-        Ok(()) => Outcome::new(id, Ok(desired::outputs(&read.spec, desired, &read.env))),
+        Ok(()) => {
+            cx.settle(read.spec.propagation_delay()).await;
+            Outcome::new(id, Ok(desired::outputs(&read.spec, desired, &read.env)))
+        }
         Err(failure) => Outcome::new(cur, Err(cx.undo(failure, desired, before, id).await)),
     }
 }

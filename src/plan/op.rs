@@ -135,6 +135,15 @@ impl Op {
         self.kind().1 == Effect::Removes
     }
 
+    /// Whether the operation changes who may assume a role or what it may do (everything but
+    /// tagging): IAM then needs time before the change is visible everywhere.
+    pub fn changes_access(&self) -> bool {
+        !matches!(
+            self.action(),
+            Action::TagRole | Action::UntagRole | Action::TagPolicy | Action::UntagPolicy
+        )
+    }
+
     /// The role or policy the operation acts on, for error messages.
     pub fn target(&self) -> String {
         match self {

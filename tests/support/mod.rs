@@ -509,7 +509,7 @@ impl Conversation {
 
     pub fn event(&self, request_type: &str, properties: Value) -> (String, Value) {
         let request_id = format!("req-{}", unique());
-        let mut props = properties;
+        let mut props = without_propagation_delay(properties);
         props["ServiceToken"] = json!(format!(
             "arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecs-iam-roles"
         ));
@@ -562,7 +562,7 @@ impl Conversation {
     pub async fn update(&self, physical_id: &str, properties: Value, old: Value) -> Answer {
         let (id, mut event) = self.event("Update", properties);
         event["PhysicalResourceId"] = json!(physical_id);
-        let mut old = old;
+        let mut old = without_propagation_delay(old);
         old["ServiceToken"] = event["ServiceToken"].clone();
         event["OldResourceProperties"] = old;
         self.send(&id, event).await
@@ -573,6 +573,17 @@ impl Conversation {
         event["PhysicalResourceId"] = json!(physical_id);
         self.send(&id, event).await
     }
+}
+
+/// The tests answer at once: `PropagationDelay: "0"` unless the properties set one (the tests of
+/// the wait itself).
+fn without_propagation_delay(mut properties: Value) -> Value {
+    if let Some(object) = properties.as_object_mut() {
+        object
+            .entry("PropagationDelay")
+            .or_insert_with(|| json!("0"));
+    }
+    properties
 }
 
 /// Unique role and cluster names for one test.
