@@ -12,6 +12,7 @@
 //! - [`handler`]: the lifecycle and the guards (deadline, panics);
 //! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption);
 //! - [`account`]: the account and partition the function manages IAM in (STS);
+//! - [`https`]: the AWS SDK's HTTPS client (rustls on ring, as reqwest's);
 //! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check.
 
 pub mod account;
@@ -19,6 +20,7 @@ pub mod adoption;
 pub mod catalog;
 pub mod desired;
 pub mod handler;
+pub mod https;
 pub mod iam;
 pub mod iam_rules;
 pub mod identity;
