@@ -23,7 +23,12 @@ fn hex_digest(parts: &[&str], len: usize) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    let mut hex = format!("{:x}", hasher.finalize());
+    let digest = hasher.finalize();
+    // The 32 bytes as two big-endian numbers, printed by the formatter.
+    let half = |range: std::ops::Range<usize>| {
+        u128::from_be_bytes(digest[range].try_into().expect("16 bytes"))
+    };
+    let mut hex = format!("{:032x}{:032x}", half(0..16), half(16..32));
     hex.truncate(len);
     hex
 }

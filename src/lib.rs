@@ -15,6 +15,7 @@
 //! - [`handler`]: the guards around the lifecycle (deadline, panics) and the one answer;
 //! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption);
 //! - [`account`]: the account and partition the function manages IAM in (STS);
+//! - [`https`]: the AWS SDK's HTTPS client (rustls on ring, as reqwest's);
 //! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check.
 
 pub mod account;
@@ -23,6 +24,7 @@ pub mod arn;
 pub mod desired;
 pub mod error;
 pub mod handler;
+pub mod https;
 pub mod iam;
 pub mod iam_rules;
 pub mod identity;

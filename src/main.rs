@@ -1,5 +1,6 @@
 use ecs_iam_roles::account::Caller;
 use ecs_iam_roles::handler::{self, Deps};
+use ecs_iam_roles::https;
 use ecs_iam_roles::operator::Operator;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::value::RawValue;
@@ -19,8 +20,12 @@ async fn main() -> Result<(), Error> {
         .init();
 
     // Clients are built once per process; the SDK reads region, credentials and
-    // AWS_ENDPOINT_URL from the standard environment.
-    let config = aws_config::from_env().load().await;
+    // AWS_ENDPOINT_URL from the standard environment. Its HTTPS client is https.rs's (the SDK
+    // crates are built without their default one).
+    let config = aws_config::from_env()
+        .http_client(https::sdk_client())
+        .load()
+        .await;
     // IAM's retries are decided in one place, iam::Session::call, which knows IAM's
     // eventual-consistency cases and the request's deadline and counts every attempt; the
     // SDK's own retries would multiply its attempts unseen, so they are off for IAM.

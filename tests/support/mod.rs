@@ -118,6 +118,7 @@ pub fn moto_endpoint() -> &'static str {
 /// An IAM client for checking state, on the same endpoint as the function.
 pub async fn iam_client(endpoint: &str) -> aws_sdk_iam::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(ecs_iam_roles::https::sdk_client())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_iam::config::Credentials::new(
