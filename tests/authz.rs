@@ -390,3 +390,317 @@ fn the_checker_denies_what_iam_denies() {
     let without = run(&old_template);
     assert!(without.contains("authz: 0 allowed, 1 denied"), "{without}");
 }
+
+/// The operator's parameter sets as template parameters alone (no moto): the boundary is any
+/// policy ARN, since the checker only compares it.
+fn template_params(set: &ParamSet) -> Vec<(String, String)> {
+    let mut params = vec![];
+    if let Some(managed) = set.managed_path {
+        params.push(("ManagedPath".to_string(), managed.to_string()));
+    }
+    if set.boundary {
+        params.push((
+            "RequiredPermissionsBoundaryArn".to_string(),
+            format!("arn:aws:iam::{ACCOUNT}:policy/ecs-boundary"),
+        ));
+    }
+    params
+}
+
+/// Run the checker on template.yaml with `args` and the set's parameters.
+fn run_checker(args: &[&str], params: &[(String, String)]) -> (String, bool) {
+    let mut command = Command::new("node");
+    command
+        .arg(checker())
+        .arg("--template")
+        .arg(root().join("template.yaml"))
+        .args(args);
+    for (k, v) in params {
+        command.arg("--param").arg(format!("{k}={v}"));
+    }
+    let out = command
+        .output()
+        .expect("run node (scripts/setup.sh names it as a prerequisite)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (text, out.status.success())
+}
+
+/// The escalation table has rows for instance profiles, service-linked roles and the PassRole
+/// that AddRoleToInstanceProfile needs, denied, and the legitimate calls of the kinds with an
+/// instance profile or a service-linked role allowed, for every parameter set.
+#[test]
+fn instance_profile_and_service_linked_role_escalations_are_denied() {
+    let denied = [
+        "CreateServiceLinkedRole for another service (elasticloadbalancing.amazonaws.com)",
+        "CreateServiceLinkedRole for another service (autoscaling.amazonaws.com)",
+        "CreateServiceLinkedRole for ecs.application-autoscaling.amazonaws.com with a custom suffix",
+        "AddRoleToInstanceProfile of a role without the owner tag to an owned instance profile",
+        "to an instance profile without the owner tag",
+        "AddRoleToInstanceProfile of ECS's service-linked role, even carrying the owner tag",
+        "DeleteInstanceProfile of an instance profile without the owner tag",
+        "TagInstanceProfile (a non-owner tag) on an instance profile without the owner tag",
+        "UntagInstanceProfile on an instance profile without the owner tag",
+        "RemoveRoleFromInstanceProfile on an instance profile without the owner tag",
+        "CreateInstanceProfile without the owner tag (no tags at all)",
+        "CreateInstanceProfile with only another tag (no owner tag)",
+        "TagRole of the owner tag on ECS's (untagged) service-linked role",
+        "DeleteRole of ECS's service-linked role carrying the owner tag",
+        "DeleteServiceLinkedRole of ECS's service-linked role",
+        "AttachRolePolicy of AdministratorAccess",
+        "AttachRolePolicy of ECS's service-linked role policy",
+        "iam:PassRole of an owned role (boundary set) to ECS tasks",
+    ];
+    let outside = [
+        "CreateInstanceProfile at path / (outside ManagedPath) with the owner tag",
+        "TagInstanceProfile of the owner tag on an untagged instance profile at / (outside ManagedPath)",
+        "DeleteInstanceProfile of an owned instance profile at / (outside ManagedPath)",
+        "AddRoleToInstanceProfile of an owned role at / (outside ManagedPath)",
+    ];
+    let allowed = [
+        "CreateInstanceProfile with the owner tag under ManagedPath (and its TagInstanceProfile)",
+        "GetInstanceProfile of any instance profile",
+        "TagInstanceProfile (Tags changed) on an owned instance profile",
+        "UntagInstanceProfile on an owned instance profile",
+        "to an owned instance profile (iam:PassRole with the documented iam:AssociatedResourceArn)",
+        "to an owned instance profile (iam:PassRole also with iam:PassedToService ec2.amazonaws.com)",
+        "to an owned instance profile (iam:PassRole without any context key)",
+        "from an owned instance profile",
+        "DeleteInstanceProfile of an owned instance profile",
+        "CreateServiceLinkedRole for ecs.amazonaws.com (AWSServiceRoleForECS)",
+        "CreateServiceLinkedRole for ecs-compute.amazonaws.com (AWSServiceRoleForECSCompute)",
+        "CreateServiceLinkedRole for ecs.application-autoscaling.amazonaws.com (AWSServiceRoleForApplicationAutoScaling_ECSService)",
+        "GetRole of the service-linked role /aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        "GetRole of the service-linked role /aws-service-role/ecs-compute.amazonaws.com/AWSServiceRoleForECSCompute",
+        "GetRole of the service-linked role /aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
+    ];
+    for set in &SETS {
+        let (output, passed) = run_checker(&["--escalations"], &template_params(set));
+        assert!(passed, "{}:\n{output}", set.name);
+        let lines: Vec<&str> = output.lines().collect();
+        let row = |prefix: &str, text: &str| {
+            // Rows name the owned role "an owned role" or "an owned role (boundary set)".
+            let text = match set.boundary {
+                true => text.to_string(),
+                false => text.replace("an owned role (boundary set)", "an owned role"),
+            };
+            lines
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains(&text))
+        };
+        for text in denied
+            .iter()
+            .chain(outside.iter().filter(|_| set.managed_path.is_some()))
+        {
+            assert!(
+                row("DENIED   ", text),
+                "{}: no DENIED row {text:?}:\n{output}",
+                set.name
+            );
+        }
+        for text in allowed {
+            assert!(
+                row("ALLOWED  sanity: ", text),
+                "{}: no allowed sanity row {text:?}:\n{output}",
+                set.name
+            );
+        }
+    }
+}
+
+/// The IAM calls of the kinds with instance profiles and service-linked roles, recorded the way
+/// the proxy records them (parameters as sent, the state of what they name just before), are
+/// allowed with the request context real IAM builds, for every parameter set. The conversations
+/// above cover these calls once the function makes them; these records cover them until then,
+/// and pin the checker's mapping (instance-profile ARNs, CreateInstanceProfile's tags,
+/// iam:AWSServiceName, the PassRole of AddRoleToInstanceProfile).
+#[test]
+fn instance_profile_and_service_linked_role_calls_are_allowed() {
+    let owner = "stack-R-0123456789ab01234567";
+    for set in &SETS {
+        let params = template_params(set);
+        let boundary = params
+            .iter()
+            .find(|(k, _)| k == "RequiredPermissionsBoundaryArn")
+            .map(|(_, v)| v.clone());
+        let path = match set.managed_path {
+            Some(managed) => format!("{managed}team-a/"),
+            None => "/".to_string(),
+        };
+        let record = |action: &str, params: Value, role: Value, profile: Value, what: &str| {
+            json!({"action": action, "params": params, "account": ACCOUNT, "partition": "aws",
+                   "role": role, "policy": null, "instanceProfile": profile,
+                   "label": format!("{}: {what}", set.name)})
+        };
+        let tags = json!({"ecs-iam-roles:owner": owner, "team": "platform"});
+        let role =
+            json!({"name": "ecsInstanceRole-a", "path": path, "tags": tags, "boundary": boundary});
+        let profile = json!({"name": "ecsInstanceRole-a", "path": path, "tags": tags});
+        let untagged_profile = json!({"name": "ecsInstanceRole-a", "path": path, "tags": {}});
+        let names = json!({"InstanceProfileName": "ecsInstanceRole-a"});
+        let with = |extra: Value| {
+            let mut p = names.clone();
+            p.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            p
+        };
+        let mut records = vec![
+            record(
+                "GetInstanceProfile",
+                names.clone(),
+                json!(null),
+                json!(null),
+                "read a missing profile",
+            ),
+            record(
+                "CreateInstanceProfile",
+                with(json!({"Path": path,
+                    "Tags.member.1.Key": "ecs-iam-roles:owner", "Tags.member.1.Value": owner,
+                    "Tags.member.2.Key": "team", "Tags.member.2.Value": "platform"})),
+                json!(null),
+                json!(null),
+                "create a profile",
+            ),
+            record(
+                "GetInstanceProfile",
+                names.clone(),
+                json!(null),
+                profile.clone(),
+                "read an owned profile",
+            ),
+            record(
+                "AddRoleToInstanceProfile",
+                with(json!({"RoleName": "ecsInstanceRole-a"})),
+                role.clone(),
+                profile.clone(),
+                "add the owned role",
+            ),
+            record(
+                "TagInstanceProfile",
+                with(json!({"Tags.member.1.Key": "team", "Tags.member.1.Value": "payments"})),
+                json!(null),
+                profile.clone(),
+                "Tags changed",
+            ),
+            record(
+                "UntagInstanceProfile",
+                with(json!({"TagKeys.member.1": "cost-center"})),
+                json!(null),
+                profile.clone(),
+                "a tag removed",
+            ),
+            record(
+                "TagInstanceProfile",
+                with(
+                    json!({"Tags.member.1.Key": "ecs-iam-roles:owner", "Tags.member.1.Value": owner}),
+                ),
+                json!(null),
+                untagged_profile,
+                "adoption of a console-made profile",
+            ),
+            record(
+                "UntagInstanceProfile",
+                with(json!({"TagKeys.member.1": "ecs-iam-roles:owner"})),
+                json!(null),
+                profile.clone(),
+                "give-back of an adopted profile",
+            ),
+            record(
+                "RemoveRoleFromInstanceProfile",
+                with(json!({"RoleName": "ecsInstanceRole-a"})),
+                role.clone(),
+                profile.clone(),
+                "delete: the role leaves the profile",
+            ),
+            record(
+                "DeleteInstanceProfile",
+                names.clone(),
+                json!(null),
+                profile.clone(),
+                "delete the profile",
+            ),
+        ];
+        let slrs = [
+            ("ecs.amazonaws.com", "AWSServiceRoleForECS"),
+            ("ecs-compute.amazonaws.com", "AWSServiceRoleForECSCompute"),
+            (
+                "ecs.application-autoscaling.amazonaws.com",
+                "AWSServiceRoleForApplicationAutoScaling_ECSService",
+            ),
+        ];
+        for (service, name) in slrs {
+            let existing = json!({"name": name, "path": format!("/aws-service-role/{service}/"), "tags": {}, "boundary": null});
+            records.push(record(
+                "GetRole",
+                json!({"RoleName": name}),
+                json!(null),
+                json!(null),
+                "a missing service-linked role",
+            ));
+            records.push(record(
+                "CreateServiceLinkedRole",
+                json!({"AWSServiceName": service}),
+                json!(null),
+                json!(null),
+                "create a service-linked role",
+            ));
+            records.push(record(
+                "GetRole",
+                json!({"RoleName": name}),
+                existing,
+                json!(null),
+                "an existing service-linked role",
+            ));
+        }
+        // Every kind's AWS managed policy, attached to and detached from an owned role.
+        for arn in ecs_iam_roles::kinds::aws_managed_policies() {
+            let arn = format!("arn:aws:iam::aws:policy{arn}");
+            for action in ["AttachRolePolicy", "DetachRolePolicy"] {
+                records.push(record(
+                    action,
+                    json!({"RoleName": "ecsInstanceRole-a", "PolicyArn": arn}),
+                    role.clone(),
+                    json!(null),
+                    "a kind's managed policy",
+                ));
+            }
+        }
+        // The new kinds' inline policies are PutRolePolicy like the others: IAM does not look
+        // inside the document, so an iam:PassRole or lambda:InvokeFunction in it needs nothing more.
+        for (name, doc) in [
+            (
+                "PassTaskRoles",
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": format!("arn:aws:iam::{ACCOUNT}:role{path}exec")}]}),
+            ),
+            (
+                "InvokeHooks",
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": format!("arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hook")}]}),
+            ),
+        ] {
+            records.push(record(
+                "PutRolePolicy",
+                json!({"RoleName": "ecsInstanceRole-a", "PolicyName": name, "PolicyDocument": doc.to_string()}),
+                role.clone(), json!(null), "a new kind's inline policy",
+            ));
+        }
+        let dir = root().join("target/authz");
+        std::fs::create_dir_all(&dir).unwrap();
+        let calls = dir.join(format!("new-calls-{}.jsonl", set.name));
+        let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+        std::fs::write(&calls, lines.join("\n") + "\n").unwrap();
+        let (output, passed) = run_checker(&["--calls", calls.to_str().unwrap()], &params);
+        assert!(passed, "{}:\n{output}", set.name);
+        // One request per call, plus CreateInstanceProfile's TagInstanceProfile and
+        // AddRoleToInstanceProfile's PassRole.
+        let expected = records.len() + 2;
+        assert!(
+            output.contains(&format!("authz: {expected} allowed, 0 denied")),
+            "{}: {output}",
+            set.name
+        );
+    }
+}

