@@ -1,6 +1,7 @@
-//! The benchmark: cold start, peak memory, sizes, and for Create / no-op Update / Delete of all
-//! five kinds the IAM calls, round trips and wall time, at 0 ms and 100 ms added to each IAM
-//! call (a proxy in front of moto). Prints a table; asserts nothing about time.
+//! The benchmark: cold start, peak memory, sizes, and for Create / no-op Update / Delete of the
+//! seeds' five kinds and of every kind at once, the IAM calls, round trips and wall time, at 0 ms
+//! and 100 ms added to each IAM call (a proxy in front of moto). Prints a table; asserts nothing
+//! about time.
 //!
 //! Run with `scripts/bench.sh` (it builds the Lambda zip first and passes its path).
 
@@ -23,6 +24,36 @@ fn all_five() -> Value {
         "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
         "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
     }})
+}
+
+/// A kind set's properties (fresh names each call).
+type PropertySet = fn() -> Value;
+
+/// Every kind at once, as a platform team's one resource for all of ECS's IAM.
+fn all_kinds() -> Value {
+    let mut properties = all_five();
+    let roles = properties["Roles"].as_object_mut().unwrap();
+    for (kind, value) in [
+        ("ContainerInstance", json!({})),
+        ("ManagedInstances", json!({})),
+        (
+            "Infrastructure",
+            json!({"Uses": ["Volumes", "LoadBalancers"]}),
+        ),
+        ("CodeDeploy", json!({})),
+        ("Events", json!({})),
+        (
+            "DeploymentHooks",
+            json!({"FunctionArns": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:smoke-test")]}),
+        ),
+        (
+            "ServiceLinked",
+            json!({"Services": ["Ecs", "EcsCompute", "ApplicationAutoScaling"]}),
+        ),
+    ] {
+        roles.insert(kind.to_string(), value);
+    }
+    properties
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -91,52 +122,57 @@ async fn main() {
 
     let mut rows = vec![];
     let mut peak_rss_kb = 0;
-    for latency_ms in [0u64, 100] {
-        let latency = Duration::from_millis(latency_ms);
-        let proxy = FaultProxy::start(endpoint).await;
-        proxy.set_latency(latency);
-        let (mut create, mut noop, mut delete) =
-            (Step::default(), Step::default(), Step::default());
-        let conv = Conversation::with(&proxy.endpoint, 0).await;
-        for _ in 0..RUNS {
-            let props = all_five();
-            let created = measure(&proxy, latency, &mut create, conv.create(props.clone())).await;
-            let id = created.physical_id();
-            measure(
-                &proxy,
-                latency,
-                &mut noop,
-                conv.update(&id, props.clone(), props.clone()),
-            )
-            .await;
-            measure(
-                &proxy,
-                latency,
-                &mut delete,
-                conv.delete(&id, props.clone()),
-            )
-            .await;
-        }
-        if let Some(kb) = conv.function.pid().and_then(vm_hwm_kb) {
-            peak_rss_kb = peak_rss_kb.max(kb);
-        }
-        for (name, step) in [
-            ("Create", create),
-            ("no-op Update", noop),
-            ("Delete", delete),
-        ] {
-            rows.push((
-                name,
-                latency_ms,
-                median(step.calls),
-                median(step.writes),
-                if step.round_trips.is_empty() {
-                    None
-                } else {
-                    Some(median(step.round_trips))
-                },
-                median(step.wall_ms),
-            ));
+    let sets: [(&str, PropertySet); 2] = [("all five kinds", all_five), ("all kinds", all_kinds)];
+    for (set, properties) in sets {
+        for latency_ms in [0u64, 100] {
+            let latency = Duration::from_millis(latency_ms);
+            let proxy = FaultProxy::start(endpoint).await;
+            proxy.set_latency(latency);
+            let (mut create, mut noop, mut delete) =
+                (Step::default(), Step::default(), Step::default());
+            let conv = Conversation::with(&proxy.endpoint, 0).await;
+            for _ in 0..RUNS {
+                let props = properties();
+                let created =
+                    measure(&proxy, latency, &mut create, conv.create(props.clone())).await;
+                let id = created.physical_id();
+                measure(
+                    &proxy,
+                    latency,
+                    &mut noop,
+                    conv.update(&id, props.clone(), props.clone()),
+                )
+                .await;
+                measure(
+                    &proxy,
+                    latency,
+                    &mut delete,
+                    conv.delete(&id, props.clone()),
+                )
+                .await;
+            }
+            if let Some(kb) = conv.function.pid().and_then(vm_hwm_kb) {
+                peak_rss_kb = peak_rss_kb.max(kb);
+            }
+            for (name, step) in [
+                ("Create", create),
+                ("no-op Update", noop),
+                ("Delete", delete),
+            ] {
+                rows.push((
+                    set,
+                    name,
+                    latency_ms,
+                    median(step.calls),
+                    median(step.writes),
+                    if step.round_trips.is_empty() {
+                        None
+                    } else {
+                        Some(median(step.round_trips))
+                    },
+                    median(step.wall_ms),
+                ));
+            }
         }
     }
 
@@ -156,7 +192,7 @@ async fn main() {
         median(cold)
     );
     println!(
-        "| peak RSS after {RUNS}× Create/Update/Delete of all five | {:.1} MB |",
+        "| peak RSS after {RUNS}× Create/Update/Delete of all five and of all kinds | {:.1} MB |",
         peak_rss_kb as f64 / 1024.0
     );
     println!(
@@ -169,12 +205,12 @@ async fn main() {
         None => println!("| Lambda zip | not built (set BENCH_ZIP; scripts/bench.sh does) |"),
     }
     println!();
-    println!("| all five kinds | added latency per IAM call | IAM calls | writes | round trips | wall time (median of {RUNS}) |");
-    println!("| --- | --- | --- | --- | --- | --- |");
-    for (name, latency, calls, writes, trips, wall) in rows {
+    println!("| kinds | request | added latency per IAM call | IAM calls | writes | round trips | wall time (median of {RUNS}) |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (set, name, latency, calls, writes, trips, wall) in rows {
         let trips = trips.map_or("–".to_string(), |t| format!("{t:.0}"));
         println!(
-            "| {name} | {latency} ms | {calls:.0} | {writes:.0} | {trips} | {:.3} s |",
+            "| {set} | {name} | {latency} ms | {calls:.0} | {writes:.0} | {trips} | {:.3} s |",
             wall / 1000.0
         );
     }
