@@ -497,3 +497,530 @@ fn error_message_lists_every_property() {
         "{text}"
     );
 }
+
+// The rest of ECS's roles ("More of ECS" in the contract): every input error names its property.
+
+/// The one error of `properties`, as (property, message).
+fn the_error(properties: Value) -> (String, String) {
+    let e = one_error(properties);
+    (e.property, e.message)
+}
+
+/// The one error of `properties` in a stack of partition `aws`.
+fn the_error_in_aws(properties: Value) -> (String, String) {
+    let context = Context {
+        partition: Some("aws"),
+        default_path: "/",
+    };
+    let mut errors = parse_in(&properties, context)
+        .expect_err("expected invalid")
+        .errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = errors.remove(0);
+    (e.property, e.message)
+}
+
+fn infrastructure_uses(uses: Value) -> (String, String) {
+    the_error(json!({"Roles": {"Infrastructure": {"Uses": uses}}}))
+}
+
+#[test]
+fn infrastructure_uses_is_required_non_empty_known_and_unique() {
+    assert_eq!(
+        the_error(json!({"Roles": {"Infrastructure": {}}})),
+        pair(
+            "Roles.Infrastructure.Uses",
+            "is required for Infrastructure"
+        )
+    );
+    assert_eq!(
+        infrastructure_uses(json!([])),
+        pair("Roles.Infrastructure.Uses", "must name at least one")
+    );
+    assert_eq!(
+        infrastructure_uses(json!(["Volumes", "LoadBalancers", "Volumes"])),
+        pair(
+            "Roles.Infrastructure.Uses[2]",
+            "\"Volumes\" is listed twice"
+        )
+    );
+    assert_eq!(
+        infrastructure_uses(json!(["LoadBalancers", "Volume"])),
+        pair(
+            "Roles.Infrastructure.Uses[1]",
+            "\"Volume\" is not one of Volumes, ServiceConnectTls, VpcLattice, ManagedInstances, LoadBalancers, ExpressServices"
+        )
+    );
+    // Names are matched exactly, as every property name is.
+    assert_eq!(
+        infrastructure_uses(json!(["volumes"])).0,
+        "Roles.Infrastructure.Uses[0]"
+    );
+    assert_eq!(
+        infrastructure_uses(json!("Volumes")),
+        pair("Roles.Infrastructure.Uses", "must be a list")
+    );
+    assert_eq!(
+        infrastructure_uses(json!([{"Volumes": true}])),
+        pair("Roles.Infrastructure.Uses[0]", "must be a string")
+    );
+    let spec =
+        parse(&json!({"Roles": {"Infrastructure": {"Uses": ["ExpressServices", "Volumes"]}}}))
+            .unwrap();
+    let KindSpec::Infrastructure(infrastructure) = &spec.roles[&Kind::Infrastructure].kind else {
+        panic!("{spec:?}")
+    };
+    assert_eq!(infrastructure.uses, ["ExpressServices", "Volumes"]);
+}
+
+#[test]
+fn managed_instances_role_name_and_path() {
+    let why = "AmazonECSInfrastructureRolePolicyForManagedInstances passes only roles arn:PARTITION:iam::ACCOUNT:role/ecsInstanceRole*";
+    assert_eq!(
+        the_error(json!({"Roles": {"ManagedInstances": {"RoleName": "myInstanceRole"}}})),
+        pair(
+            "Roles.ManagedInstances.RoleName",
+            &format!("\"myInstanceRole\" must start with \"ecsInstanceRole\": {why}")
+        )
+    );
+    // The prefix is case-sensitive, as IAM's ARN pattern is.
+    let (property, _) =
+        the_error(json!({"Roles": {"ManagedInstances": {"RoleName": "ECSInstanceRole"}}}));
+    assert_eq!(property, "Roles.ManagedInstances.RoleName");
+    assert_eq!(
+        the_error(json!({"Path": "/ecs/", "Roles": {"ManagedInstances": {}}})),
+        pair(
+            "Path",
+            &format!("\"/ecs/\" cannot hold the ManagedInstances role, which must be at path \"/\": {why}")
+        )
+    );
+    // Both at once.
+    let errs = errors(
+        json!({"Path": "/ecs/", "Roles": {"ManagedInstances": {"RoleName": "instanceRole"}}}),
+    );
+    let properties: Vec<&str> = errs.iter().map(|e| e.property.as_str()).collect();
+    assert_eq!(properties, ["Roles.ManagedInstances.RoleName", "Path"]);
+    // An operator's ManagedPath other than "/" is the Path the role would get: refused too.
+    let context = Context {
+        partition: Some("aws"),
+        default_path: "/ecs-iam-roles/",
+    };
+    let err = parse_in(&json!({"Roles": {"ManagedInstances": {}}}), context).unwrap_err();
+    assert_eq!(err.errors.len(), 1, "{err}");
+    assert_eq!(err.errors[0].property, "Path");
+    assert!(
+        err.errors[0]
+            .message
+            .starts_with("\"/ecs-iam-roles/\" cannot hold"),
+        "{err}"
+    );
+    // A name with the prefix, at path "/", is fine; so is a generated name.
+    for role in [
+        json!({"RoleName": "ecsInstanceRole"}),
+        json!({"RoleName": "ecsInstanceRole-prod"}),
+        json!({}),
+    ] {
+        parse(&json!({"Path": "/", "Roles": {"ManagedInstances": role}})).unwrap();
+    }
+    // The rule is ManagedInstances' own: ContainerInstance takes any name and path.
+    parse(
+        &json!({"Path": "/ecs/", "Roles": {"ContainerInstance": {"RoleName": "myInstanceRole"}}}),
+    )
+    .unwrap();
+}
+
+#[test]
+fn instance_profile_names_follow_iams_rules() {
+    assert_eq!(
+        the_error(json!({"Roles": {"ContainerInstance": {"InstanceProfileName": "my profile"}}})),
+        pair(
+            "Roles.ContainerInstance.InstanceProfileName",
+            "\"my profile\" contains ' '; allowed are letters, digits and _+=,.@-"
+        )
+    );
+    assert_eq!(
+        the_error(json!({"Roles": {"ManagedInstances": {"InstanceProfileName": "p".repeat(129)}}})),
+        pair(
+            "Roles.ManagedInstances.InstanceProfileName",
+            "must be 1 to 128 characters, got 129"
+        )
+    );
+    assert_eq!(
+        the_error(json!({"Roles": {"ContainerInstance": {"SsmManaged": "yes"}}})),
+        pair(
+            "Roles.ContainerInstance.SsmManaged",
+            "must be true or false, got \"yes\""
+        )
+    );
+}
+
+#[test]
+fn events_needs_a_role_to_pass() {
+    let nothing = "names no role to pass: list the task execution and task roles the scheduled tasks use, or add TaskExecution or Task to this resource";
+    assert_eq!(
+        the_error(json!({"Roles": {"Events": {}}})),
+        pair("Roles.Events.PassRoleArns", nothing)
+    );
+    // Another kind is no substitute for the task roles.
+    assert_eq!(
+        the_error(json!({"Roles": {"Events": {}, "CodeDeploy": {}}})),
+        pair("Roles.Events.PassRoleArns", nothing)
+    );
+    // An empty list says "pass nothing", even with task roles in the resource.
+    assert_eq!(
+        the_error(json!({"Roles": {"Events": {"PassRoleArns": []}, "TaskExecution": {}}})),
+        pair("Roles.Events.PassRoleArns", nothing)
+    );
+    for roles in [
+        json!({"Events": {}, "TaskExecution": {}}),
+        json!({"Events": {}, "Task": {"ClusterName": "c1"}}),
+        json!({"Events": {"PassRoleArns": ["arn:aws:iam::123456789012:role/ecsTaskExecutionRole"]}}),
+    ] {
+        parse(&json!({ "Roles": roles })).unwrap();
+    }
+    assert_eq!(
+        the_error(json!({"Roles": {"Events": {"PassRoleArns": ["arn:aws:iam::123456789012:user/alice"]}}})),
+        pair(
+            "Roles.Events.PassRoleArns[0]",
+            "\"arn:aws:iam::123456789012:user/alice\" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        )
+    );
+    let (property, message) = the_error(
+        json!({"Roles": {"Events": {"PassRoleArns": ["arn:aws:iam::123456789012:role/*"]}}}),
+    );
+    assert_eq!(property, "Roles.Events.PassRoleArns[0]");
+    assert!(message.contains("wildcard"), "{message}");
+    assert_eq!(
+        the_error_in_aws(json!({"Roles": {"Events": {"PassRoleArns": ["arn:aws-cn:iam::123456789012:role/r"]}}})),
+        pair(
+            "Roles.Events.PassRoleArns[0]",
+            "\"arn:aws-cn:iam::123456789012:role/r\" is in partition \"aws-cn\", but the stack is in \"aws\""
+        )
+    );
+}
+
+fn hooks(function_arns: Value) -> (String, String) {
+    the_error_in_aws(json!({"Roles": {"DeploymentHooks": {"FunctionArns": function_arns}}}))
+}
+
+#[test]
+fn deployment_hooks_name_lambda_functions_of_the_stacks_partition() {
+    let example = "arn:aws:lambda:REGION:ACCOUNT:function:NAME";
+    assert_eq!(
+        the_error(json!({"Roles": {"DeploymentHooks": {}}})),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns",
+            "is required for DeploymentHooks"
+        )
+    );
+    assert_eq!(
+        hooks(json!([])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns",
+            "must name at least one"
+        )
+    );
+    assert_eq!(
+        hooks(json!(["arn:aws:iam::123456789012:role/hook"])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns[0]",
+            &format!("\"arn:aws:iam::123456789012:role/hook\" is an ARN of \"iam\", not of lambda ({example})")
+        )
+    );
+    assert_eq!(
+        hooks(json!(["arn:aws:lambda:eu-west-1:123456789012:layer:shared:3"])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns[0]",
+            &format!("\"arn:aws:lambda:eu-west-1:123456789012:layer:shared:3\" is not a Lambda function ARN ({example})")
+        )
+    );
+    assert_eq!(
+        hooks(json!(["smoke-test"])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns[0]",
+            &format!("\"smoke-test\" is not an ARN ({example})")
+        )
+    );
+    assert_eq!(
+        hooks(json!(["arn:aws:lambda:eu-west-1:123456789012:function:*"])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns[0]",
+            &format!("\"arn:aws:lambda:eu-west-1:123456789012:function:*\" contains a wildcard; name exactly one resource ({example})")
+        )
+    );
+    assert_eq!(
+        hooks(json!(["arn:aws:lambda::123456789012:function:smoke-test"])).0,
+        "Roles.DeploymentHooks.FunctionArns[0]"
+    );
+    assert_eq!(
+        hooks(json!([
+            "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test",
+            "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hook"
+        ])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns[1]",
+            "\"arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hook\" is in partition \"aws-us-gov\", but the stack is in \"aws\""
+        )
+    );
+    assert_eq!(
+        hooks(json!([
+            "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test",
+            "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test"
+        ])),
+        pair(
+            "Roles.DeploymentHooks.FunctionArns[1]",
+            "\"arn:aws:lambda:eu-west-1:123456789012:function:smoke-test\" is listed twice"
+        )
+    );
+    // Qualified ARNs (a hook invoked through an alias or version) are accepted.
+    let context = Context {
+        partition: Some("aws"),
+        default_path: "/",
+    };
+    let spec = parse_in(
+        &json!({"Roles": {"DeploymentHooks": {"FunctionArns": [
+            "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test:live",
+            "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test:$LATEST",
+        ]}}}),
+        context,
+    )
+    .unwrap();
+    let KindSpec::DeploymentHooks(hooks) = &spec.roles[&Kind::DeploymentHooks].kind else {
+        panic!("{spec:?}")
+    };
+    assert_eq!(hooks.function_arns.len(), 2);
+}
+
+fn task_execution_extra(property: &str, arns: Value) -> (String, String) {
+    let mut role = serde_json::Map::new();
+    role.insert(property.to_string(), arns);
+    the_error_in_aws(json!({"Roles": {"TaskExecution": role}}))
+}
+
+#[test]
+fn task_execution_extras_name_exactly_one_resource_each() {
+    let secrets = "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME";
+    let kms = "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID";
+    let s3 = "arn:aws:s3:::BUCKET/KEY";
+    // `*`, or any wildcard: never more than the ARNs given.
+    assert_eq!(
+        task_execution_extra("Secrets", json!(["*"])),
+        pair(
+            "Roles.TaskExecution.Secrets[0]",
+            &format!("\"*\" contains a wildcard; name exactly one resource ({secrets})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra("KmsKeyArns", json!(["arn:aws:kms:eu-west-1:123456789012:key/*"])),
+        pair(
+            "Roles.TaskExecution.KmsKeyArns[0]",
+            &format!("\"arn:aws:kms:eu-west-1:123456789012:key/*\" contains a wildcard; name exactly one resource ({kms})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra("EnvironmentFiles", json!(["arn:aws:s3:::app-config/*"])).0,
+        "Roles.TaskExecution.EnvironmentFiles[0]"
+    );
+    // Malformed.
+    assert_eq!(
+        task_execution_extra("Secrets", json!(["db-password"])),
+        pair(
+            "Roles.TaskExecution.Secrets[0]",
+            &format!("\"db-password\" is not an ARN ({secrets})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra("Secrets", json!(["arn:aws:ssm:eu-west-1:123456789012:document/x"])),
+        pair(
+            "Roles.TaskExecution.Secrets[0]",
+            &format!("\"arn:aws:ssm:eu-west-1:123456789012:document/x\" names no secret or parameter ({secrets})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra(
+            "KmsKeyArns",
+            json!(["arn:aws:kms:eu-west-1:123456789012:alias/app"])
+        ),
+        pair(
+            "Roles.TaskExecution.KmsKeyArns[0]",
+            &format!(
+                "\"arn:aws:kms:eu-west-1:123456789012:alias/app\" is not a KMS key ARN ({kms})"
+            )
+        )
+    );
+    assert_eq!(
+        task_execution_extra("EnvironmentFiles", json!(["arn:aws:s3:::app-config"])),
+        pair(
+            "Roles.TaskExecution.EnvironmentFiles[0]",
+            &format!("\"arn:aws:s3:::app-config\" is not an S3 object ARN ({s3})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra(
+            "Secrets",
+            json!("arn:aws:ssm:eu-west-1:123456789012:parameter/p")
+        ),
+        pair("Roles.TaskExecution.Secrets", "must be a list")
+    );
+    // The wrong service.
+    assert_eq!(
+        task_execution_extra("KmsKeyArns", json!(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"])),
+        pair(
+            "Roles.TaskExecution.KmsKeyArns[0]",
+            &format!("\"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf\" is an ARN of \"secretsmanager\", not of kms ({kms})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra("Secrets", json!(["arn:aws:s3:::app-config/prod.env"])),
+        pair(
+            "Roles.TaskExecution.Secrets[0]",
+            &format!("\"arn:aws:s3:::app-config/prod.env\" is an ARN of \"s3\", not of secretsmanager or ssm ({secrets})")
+        )
+    );
+    assert_eq!(
+        task_execution_extra(
+            "EnvironmentFiles",
+            json!(["arn:aws:ssm:eu-west-1:123456789012:parameter/p"])
+        )
+        .0,
+        "Roles.TaskExecution.EnvironmentFiles[0]"
+    );
+    // Another partition.
+    assert_eq!(
+        task_execution_extra("Secrets", json!(["arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db"])),
+        pair(
+            "Roles.TaskExecution.Secrets[0]",
+            "\"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db\" is in partition \"aws-cn\", but the stack is in \"aws\""
+        )
+    );
+    assert_eq!(
+        task_execution_extra("EnvironmentFiles", json!(["arn:aws-us-gov:s3:::app-config/prod.env"])),
+        pair(
+            "Roles.TaskExecution.EnvironmentFiles[0]",
+            "\"arn:aws-us-gov:s3:::app-config/prod.env\" is in partition \"aws-us-gov\", but the stack is in \"aws\""
+        )
+    );
+    // Every bad entry of every extra at once.
+    let errs = errors(json!({"Roles": {"TaskExecution": {
+        "Secrets": ["*", "arn:aws:ssm:eu-west-1:123456789012:parameter/ok"],
+        "KmsKeyArns": ["alias/app"],
+        "EnvironmentFiles": ["arn:aws:s3:::bkt/k", "arn:aws:s3:::bkt/k"],
+    }}}));
+    let properties: Vec<&str> = errs.iter().map(|e| e.property.as_str()).collect();
+    assert_eq!(
+        properties,
+        [
+            "Roles.TaskExecution.Secrets[0]",
+            "Roles.TaskExecution.KmsKeyArns[0]",
+            "Roles.TaskExecution.EnvironmentFiles[1]"
+        ]
+    );
+    // Empty lists ask for nothing.
+    let spec = parse(&json!({"Roles": {"TaskExecution": {"Secrets": [], "KmsKeyArns": [], "EnvironmentFiles": []}}}))
+        .unwrap();
+    let KindSpec::TaskExecution(execution) = &spec.roles[&Kind::TaskExecution].kind else {
+        panic!("{spec:?}")
+    };
+    assert!(execution.secrets.is_empty() && execution.kms_key_arns.is_empty());
+}
+
+#[test]
+fn propagation_delay_is_0_to_60_seconds() {
+    let delay = |value: Value| {
+        parse(&json!({"Roles": {"TaskExecution": {}}, "PropagationDelay": value}))
+            .map(|spec| spec.propagation_delay())
+    };
+    assert_eq!(
+        parse(&json!({"Roles": {"TaskExecution": {}}}))
+            .unwrap()
+            .propagation_delay(),
+        std::time::Duration::from_secs(10)
+    );
+    assert_eq!(delay(json!("0")).unwrap(), std::time::Duration::ZERO);
+    assert_eq!(delay(json!("60")).unwrap().as_secs(), 60);
+    assert_eq!(delay(json!(25)).unwrap().as_secs(), 25);
+    for (value, shown) in [
+        (json!("61"), "\"61\""),
+        (json!("-1"), "\"-1\""),
+        (json!("ten"), "\"ten\""),
+        (json!("1.5"), "\"1.5\""),
+        (json!(""), "\"\""),
+        (json!(3600), "\"3600\""),
+    ] {
+        assert_eq!(
+            the_error(json!({"Roles": {"TaskExecution": {}}, "PropagationDelay": value})),
+            pair(
+                "PropagationDelay",
+                &format!("must be a whole number of seconds from 0 to 60, got {shown}")
+            ),
+            "{value}"
+        );
+    }
+    assert_eq!(
+        the_error(json!({"Roles": {"TaskExecution": {}}, "PropagationDelay": [10]})),
+        pair("PropagationDelay", "must be a string")
+    );
+}
+
+#[test]
+fn service_linked_takes_services_only() {
+    let (property, message) = the_error(
+        json!({"Roles": {"ServiceLinked": {"Services": ["Ecs"], "RoleName": "AWSServiceRoleForECS"}}}),
+    );
+    assert_eq!(property, "Roles.ServiceLinked.RoleName");
+    assert_eq!(message, "unknown property; valid names are Services");
+    assert_eq!(
+        the_error(json!({"Roles": {"ServiceLinked": {}}})),
+        pair(
+            "Roles.ServiceLinked.Services",
+            "is required for ServiceLinked"
+        )
+    );
+    assert_eq!(
+        the_error(json!({"Roles": {"ServiceLinked": {"Services": []}}})),
+        pair("Roles.ServiceLinked.Services", "must name at least one")
+    );
+    assert_eq!(
+        the_error(json!({"Roles": {"ServiceLinked": {"Services": ["ECS"]}}})),
+        pair(
+            "Roles.ServiceLinked.Services[0]",
+            "\"ECS\" is not one of Ecs, EcsCompute, ApplicationAutoScaling"
+        )
+    );
+    assert_eq!(
+        the_error(json!({"Roles": {"ServiceLinked": {"Services": ["Ecs", "Ecs"]}}})),
+        pair("Roles.ServiceLinked.Services[1]", "\"Ecs\" is listed twice")
+    );
+}
+
+#[test]
+fn code_deploy_least_privilege_is_a_flag() {
+    assert_eq!(
+        the_error(json!({"Roles": {"CodeDeploy": {"LeastPrivilege": "limited"}}})),
+        pair(
+            "Roles.CodeDeploy.LeastPrivilege",
+            "must be true or false, got \"limited\""
+        )
+    );
+    let (property, message) = the_error(json!({"Roles": {"CodeDeploy": {"PassRoleArns": []}}}));
+    assert_eq!(property, "Roles.CodeDeploy.PassRoleArns");
+    assert_eq!(
+        message,
+        "unknown property; valid names are RoleName, LeastPrivilege"
+    );
+}
+
+#[test]
+fn new_kinds_role_names_must_differ_from_the_others() {
+    // The console names both instance roles ecsInstanceRole: one resource cannot have both.
+    assert_eq!(
+        the_error(json!({"Roles": {
+            "ContainerInstance": {"RoleName": "ecsInstanceRole"},
+            "ManagedInstances": {"RoleName": "ecsInstanceRole"},
+        }})),
+        pair(
+            "Roles.ManagedInstances.RoleName",
+            "\"ecsInstanceRole\" is also the RoleName of ContainerInstance; role names must differ"
+        )
+    );
+}

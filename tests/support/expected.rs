@@ -1,7 +1,12 @@
 //! What IAM should hold for some properties, written by hand from the contract (its "What each
-//! kind creates" table and the seeds), independently of the library: the conversation tests
-//! compare IAM with this, so a mistake in `desired`, the kinds or the plan cannot hide behind
-//! itself. Names the function generates are taken from the answer, and checked for their shape.
+//! kind creates" and "More of ECS" tables, and the seeds) and the Amazon ECS Developer Guide's
+//! IAM pages, independently of the library: the conversation tests compare IAM with this, so a
+//! mistake in `desired`, the kinds or the plan cannot hide behind itself. Names the function
+//! generates are taken from the answer, and checked for their shape.
+//!
+//! Only the properties that shape IAM are read: `PropagationDelay` (which the test harness sets
+//! to 0 on every event that does not set it) and CloudFormation's own `ServiceToken` and
+//! `ServiceTimeout` change nothing here.
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +19,26 @@ pub struct ExpectedRole {
     pub inline: BTreeMap<String, Value>,
     pub boundary: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// `ContainerInstance` and `ManagedInstances`: the profile holding exactly this role.
+    pub instance_profile: Option<ExpectedInstanceProfile>,
+}
+
+pub struct ExpectedInstanceProfile {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A service-linked role `ServiceLinked` asks for: it exists, at IAM's path for the service,
+/// and is not tagged as this resource's.
+pub struct ExpectedServiceLinkedRole {
+    /// `AWSServiceName`.
+    pub service_name: String,
+    /// The name IAM gives it (moto names them differently; see `assert_iam_matches`).
+    pub role_name: String,
+    /// `/aws-service-role/<service_name>/`.
+    pub path: String,
 }
 
 pub struct ExpectedPolicy {
@@ -26,8 +51,54 @@ pub struct ExpectedPolicy {
 pub struct Expected {
     pub roles: Vec<ExpectedRole>,
     pub policies: Vec<ExpectedPolicy>,
+    pub service_linked: Vec<ExpectedServiceLinkedRole>,
     pub data: BTreeMap<String, String>,
 }
+
+/// "Amazon ECS infrastructure IAM role" (and "… for load balancers", the Express Mode tutorial):
+/// each entry of `Uses` and its AWS managed policy, path as in the pages' ARNs.
+const INFRASTRUCTURE_USES: [(&str, &str); 6] = [
+    (
+        "Volumes",
+        "service-role/AmazonECSInfrastructureRolePolicyForVolumes",
+    ),
+    (
+        "ServiceConnectTls",
+        "service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity",
+    ),
+    (
+        "VpcLattice",
+        "AmazonECSInfrastructureRolePolicyForVpcLattice",
+    ),
+    (
+        "ManagedInstances",
+        "AmazonECSInfrastructureRolePolicyForManagedInstances",
+    ),
+    (
+        "LoadBalancers",
+        "AmazonECSInfrastructureRolePolicyForLoadBalancers",
+    ),
+    (
+        "ExpressServices",
+        "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
+    ),
+];
+
+/// "Using service-linked roles for Amazon ECS" and Application Auto Scaling's "Amazon ECS and
+/// Application Auto Scaling": entry of `Services`, `AWSServiceName`, the role IAM makes.
+const SERVICE_LINKED: [(&str, &str, &str); 3] = [
+    ("Ecs", "ecs.amazonaws.com", "AWSServiceRoleForECS"),
+    (
+        "EcsCompute",
+        "ecs-compute.amazonaws.com",
+        "AWSServiceRoleForECSCompute",
+    ),
+    (
+        "ApplicationAutoScaling",
+        "ecs.application-autoscaling.amazonaws.com",
+        "AWSServiceRoleForApplicationAutoScaling_ECSService",
+    ),
+];
 
 const ECS_ANYWHERE_AGENT: [&str; 13] = [
     "ecs:DeregisterContainerInstance",
@@ -89,6 +160,60 @@ fn allow_all(actions: &[&str]) -> Value {
     document(vec![
         json!({"Effect": "Allow", "Action": actions, "Resource": "*"}),
     ])
+}
+
+fn strings<'a>(value: &'a Value, key: &str) -> Vec<&'a str> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+/// A trust policy the page prints without a condition: `service` may assume the role.
+fn plain_service_trust(service: &str) -> Value {
+    document(vec![json!({
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"
+    })])
+}
+
+/// `TaskExecutionExtras` ("Amazon ECS task execution IAM role"): one statement per action that
+/// has ARNs, on exactly them; none at all when no list is set.
+fn task_execution_extras(role: &Value) -> Option<Value> {
+    let secrets = strings(role, "Secrets");
+    let of = |service: &str| -> Vec<&str> {
+        let prefix = format!(":{service}:");
+        secrets
+            .iter()
+            .copied()
+            .filter(|arn| arn.contains(&prefix))
+            .collect()
+    };
+    let objects = strings(role, "EnvironmentFiles");
+    let mut buckets: Vec<&str> = vec![];
+    for object in &objects {
+        // arn:PARTITION:s3:::BUCKET/KEY → arn:PARTITION:s3:::BUCKET
+        let bucket = &object[..object.find('/').unwrap()];
+        if !buckets.contains(&bucket) {
+            buckets.push(bucket);
+        }
+    }
+    let statements: Vec<Value> = [
+        ("secretsmanager:GetSecretValue", of("secretsmanager")),
+        ("ssm:GetParameters", of("ssm")),
+        ("kms:Decrypt", strings(role, "KmsKeyArns")),
+        ("s3:GetObject", objects.clone()),
+        ("s3:GetBucketLocation", buckets),
+    ]
+    .into_iter()
+    .filter(|(_, resources)| !resources.is_empty())
+    .map(
+        |(action, resources)| json!({"Effect": "Allow", "Action": [action], "Resource": resources}),
+    )
+    .collect();
+    (!statements.is_empty()).then(|| document(statements))
 }
 
 /// The expected state after a SUCCESS `answer` to `properties` in `stack_id`.
@@ -156,12 +281,48 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
 
     let mut expected = Expected::default();
     let roles = properties["Roles"].as_object().unwrap();
+    // The ARN of another kind's role of this resource (`Events` passes the task roles).
+    let arn_of_kind = |kind: &str| -> Option<String> {
+        let role = roles.get(kind)?;
+        Some(match text(role, "RoleName") {
+            Some(name) => role_arn(name),
+            None => data[format!("{kind}RoleArn")].as_str().unwrap().to_string(),
+        })
+    };
     for (kind, role) in roles {
+        if kind == "ServiceLinked" {
+            // The account's, not this resource's: no RoleName, no tags, only an output key.
+            for wanted in strings(role, "Services") {
+                let (label, service, name) = SERVICE_LINKED
+                    .into_iter()
+                    .find(|(label, _, _)| *label == wanted)
+                    .unwrap();
+                let path = format!("/aws-service-role/{service}/");
+                let arn = format!("arn:{partition}:iam::{account}:role{path}{name}");
+                expected
+                    .data
+                    .insert(format!("{label}ServiceLinkedRoleArn"), arn);
+                expected.service_linked.push(ExpectedServiceLinkedRole {
+                    service_name: service.into(),
+                    role_name: name.into(),
+                    path,
+                });
+            }
+            continue;
+        }
         let name = match text(role, "RoleName") {
             Some(name) => name.to_string(),
             None => {
                 let name = named_in(&format!("{kind}RoleArn"));
                 generated(&name, kind);
+                if kind == "ManagedInstances" {
+                    // "Amazon ECS Managed Instances instance profile": the infrastructure policy
+                    // passes only role/ecsInstanceRole*.
+                    assert!(
+                        name.starts_with("ecsInstanceRole-"),
+                        "generated name {name}"
+                    );
+                }
                 name
             }
         };
@@ -190,6 +351,21 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
         let least_privilege = flag(role, "LeastPrivilege", false);
         let region_of = |key: &str| text(role, key).unwrap_or(region).to_string();
         let mut outputs = vec![(format!("{kind}RoleArn"), role_arn(&name))];
+        let mut instance_profile = None;
+        let mut with_instance_profile = |outputs: &mut Vec<(String, String)>| {
+            let profile = text(role, "InstanceProfileName")
+                .unwrap_or(&name)
+                .to_string();
+            let arn = format!("arn:{partition}:iam::{account}:instance-profile{path}{profile}");
+            outputs.push((format!("{kind}InstanceProfileArn"), arn.clone()));
+            outputs.push((format!("{kind}InstanceProfileName"), profile.clone()));
+            instance_profile = Some(ExpectedInstanceProfile {
+                name: profile,
+                path: path.to_string(),
+                arn,
+                tags: tags.clone(),
+            });
+        };
         let trust = match kind.as_str() {
             "EcsAnywhere" => {
                 managed.insert(aws("AmazonSSMManagedInstanceCore"));
@@ -203,6 +379,9 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
             }
             "TaskExecution" => {
                 managed.insert(aws("service-role/AmazonECSTaskExecutionRolePolicy"));
+                if let Some(extras) = task_execution_extras(role) {
+                    inline.insert("TaskExecutionExtras".to_string(), extras);
+                }
                 outputs.push((format!("{kind}RoleName"), name.clone()));
                 service_trust("ecs-tasks.amazonaws.com", "ecs")
             }
@@ -243,6 +422,77 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
                 outputs.push(("ecsRegion".into(), region_of("EcsRegion")));
                 principal_trust(role)
             }
+            // The pages of the kinds below print their trust without a condition, and the
+            // contract adds none where the service does not document it.
+            "ContainerInstance" => {
+                managed.insert(aws("service-role/AmazonEC2ContainerServiceforEC2Role"));
+                if flag(role, "SsmManaged", false) {
+                    managed.insert(aws("AmazonSSMManagedInstanceCore"));
+                }
+                outputs.push((format!("{kind}RoleName"), name.clone()));
+                with_instance_profile(&mut outputs);
+                plain_service_trust("ec2.amazonaws.com")
+            }
+            "ManagedInstances" => {
+                assert_eq!(path, "/", "ManagedInstances lives at path /");
+                managed.insert(aws("AmazonECSInstanceRolePolicyForManagedInstances"));
+                outputs.push((format!("{kind}RoleName"), name.clone()));
+                with_instance_profile(&mut outputs);
+                plain_service_trust("ec2.amazonaws.com")
+            }
+            "Infrastructure" => {
+                for wanted in strings(role, "Uses") {
+                    let (_, policy) = INFRASTRUCTURE_USES
+                        .into_iter()
+                        .find(|(entry, _)| *entry == wanted)
+                        .unwrap();
+                    managed.insert(aws(policy));
+                }
+                outputs.push((format!("{kind}RoleName"), name.clone()));
+                plain_service_trust("ecs.amazonaws.com")
+            }
+            "CodeDeploy" => {
+                managed.insert(aws(if least_privilege {
+                    "AWSCodeDeployRoleForECSLimited"
+                } else {
+                    "AWSCodeDeployRoleForECS"
+                }));
+                outputs.push((format!("{kind}RoleName"), name.clone()));
+                plain_service_trust("codedeploy.amazonaws.com")
+            }
+            "Events" => {
+                managed.insert(aws("service-role/AmazonEC2ContainerServiceEventsRole"));
+                let passed: Vec<String> = match role.get("PassRoleArns") {
+                    Some(Value::Array(arns)) => arns
+                        .iter()
+                        .map(|a| a.as_str().unwrap().to_string())
+                        .collect(),
+                    _ => ["TaskExecution", "Task"]
+                        .into_iter()
+                        .filter_map(arn_of_kind)
+                        .collect(),
+                };
+                inline.insert(
+                    "PassTaskRoles".to_string(),
+                    document(vec![json!({
+                        "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": passed
+                    })]),
+                );
+                outputs.push((format!("{kind}RoleName"), name.clone()));
+                plain_service_trust("events.amazonaws.com")
+            }
+            "DeploymentHooks" => {
+                inline.insert(
+                    "InvokeHooks".to_string(),
+                    document(vec![json!({
+                        "Effect": "Allow",
+                        "Action": ["lambda:InvokeFunction"],
+                        "Resource": strings(role, "FunctionArns"),
+                    })]),
+                );
+                outputs.push((format!("{kind}RoleName"), name.clone()));
+                plain_service_trust("ecs.amazonaws.com")
+            }
             other => panic!("tests/support/expected.rs knows no kind {other}: describe it here"),
         };
         expected.data.extend(outputs);
@@ -254,6 +504,7 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
             inline,
             boundary: text(properties, "PermissionsBoundary").map(str::to_string),
             tags: tags.clone(),
+            instance_profile,
         });
     }
     expected

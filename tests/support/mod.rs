@@ -595,6 +595,8 @@ pub fn name(prefix: &str) -> String {
 /// IAM's view of a role, as the tests compare it.
 #[derive(Debug)]
 pub struct RoleState {
+    /// The instance profiles that hold the role, by name, sorted.
+    pub instance_profiles: Vec<String>,
     pub path: String,
     pub trust: Value,
     pub attached: Vec<String>,
@@ -655,7 +657,19 @@ pub async fn role_state(iam: &aws_sdk_iam::Client, name: &str) -> Option<RoleSta
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
+    let mut instance_profiles: Vec<String> = iam
+        .list_instance_profiles_for_role()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap()
+        .instance_profiles()
+        .iter()
+        .map(|p| p.instance_profile_name().to_string())
+        .collect();
+    instance_profiles.sort();
     Some(RoleState {
+        instance_profiles,
         path: role.path().to_string(),
         trust: ecs_iam_roles::iam::parse_document(role.assume_role_policy_document().unwrap()),
         attached,
@@ -666,6 +680,71 @@ pub async fn role_state(iam: &aws_sdk_iam::Client, name: &str) -> Option<RoleSta
             .map(str::to_string),
         tags,
     })
+}
+
+pub struct InstanceProfileState {
+    pub arn: String,
+    pub path: String,
+    /// The roles it holds, by name.
+    pub roles: Vec<String>,
+    pub tags: HashMap<String, String>,
+}
+
+/// An instance profile, if it exists.
+pub async fn instance_profile_state(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> Option<InstanceProfileState> {
+    let got = match iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(got) => got,
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(
+                e.is_no_such_entity_exception(),
+                "GetInstanceProfile {name}: {e}"
+            );
+            return None;
+        }
+    };
+    let profile = got.instance_profile().unwrap();
+    // GetInstanceProfile's own Tags: moto (5.2) has no ListInstanceProfileTags.
+    let tags = profile
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    Some(InstanceProfileState {
+        arn: profile.arn().to_string(),
+        path: profile.path().to_string(),
+        roles: profile
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_string())
+            .collect(),
+        tags,
+    })
+}
+
+/// The names of the roles at exactly `path`.
+pub async fn roles_at_path(iam: &aws_sdk_iam::Client, path: &str) -> Vec<String> {
+    let listed = iam
+        .list_roles()
+        .path_prefix(path)
+        .max_items(1000)
+        .send()
+        .await
+        .unwrap();
+    listed
+        .roles()
+        .iter()
+        .filter(|r| r.path() == path)
+        .map(|r| r.role_name().to_string())
+        .collect()
 }
 
 /// A customer-managed policy's default document and tags, if it exists.
@@ -774,6 +853,55 @@ pub async fn assert_iam_matches(
             "{}: tags",
             role.name
         );
+        let want_profiles: Vec<&str> = role
+            .instance_profile
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(
+            actual.instance_profiles, want_profiles,
+            "{}: instance profiles holding it",
+            role.name
+        );
+        if let Some(profile) = &role.instance_profile {
+            let actual = instance_profile_state(iam, &profile.name)
+                .await
+                .unwrap_or_else(|| panic!("instance profile {} missing", profile.name));
+            assert_eq!(actual.arn, profile.arn, "{}: arn", profile.name);
+            assert_eq!(actual.path, profile.path, "{}: path", profile.name);
+            assert_eq!(
+                actual.roles,
+                std::slice::from_ref(&role.name),
+                "{}: roles",
+                profile.name
+            );
+            assert_eq!(
+                without_bookkeeping(actual.tags.into_iter()),
+                without_bookkeeping(profile.tags.clone().into_iter()),
+                "{}: tags",
+                profile.name
+            );
+        }
+    }
+    for linked in &want.service_linked {
+        // moto names service-linked roles its own way (AWSServiceRoleForecs for
+        // ecs.amazonaws.com), IAM as the contract says (AWSServiceRoleForECS, which the Data
+        // check above holds the ARN to): look for the service's role at its path.
+        let found = roles_at_path(iam, &linked.path).await;
+        assert_eq!(
+            found.len(),
+            1,
+            "one service-linked role for {} ({}) at {}: {found:?}",
+            linked.service_name,
+            linked.role_name,
+            linked.path
+        );
+        let tags = role_state(iam, &found[0]).await.unwrap().tags;
+        assert!(
+            !tags.keys().any(|k| k.starts_with("ecs-iam-roles:")),
+            "service-linked role {} is the account's, never tagged as owned: {tags:?}",
+            found[0]
+        );
     }
     for policy in &want.policies {
         let (doc, tags) = policy_state(iam, &policy.arn)
@@ -807,6 +935,13 @@ pub async fn assert_all_gone(
             "role {} left behind",
             role.name
         );
+        if let Some(profile) = &role.instance_profile {
+            assert!(
+                instance_profile_state(iam, &profile.name).await.is_none(),
+                "instance profile {} left behind",
+                profile.name
+            );
+        }
     }
     for policy in &desired.policies {
         assert!(
