@@ -12,7 +12,7 @@ mod read;
 
 pub use action::Action;
 pub use error::{ApplyError, IamError, Origin};
-pub use read::parse_document;
+pub use read::{parse_document, Names};
 
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};

@@ -74,11 +74,12 @@ fn moto_server_path() -> PathBuf {
     );
 }
 
+static MOTO_ENDPOINT: OnceLock<String> = OnceLock::new();
+
 /// The IAM endpoint: `MOTO_ENDPOINT` if set, else a moto_server started once for this test
 /// binary (it exits when the test process does).
 pub fn moto_endpoint() -> &'static str {
-    static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| {
+    MOTO_ENDPOINT.get_or_init(|| {
         if let Ok(endpoint) = std::env::var("MOTO_ENDPOINT") {
             return endpoint;
         }
@@ -380,6 +381,13 @@ impl Function {
 
     /// The function with these operator settings (environment variables) instead.
     pub async fn start_with(iam_endpoint: &str, operator: &[(&str, &str)]) -> Function {
+        // Never moto itself: a proxy in front answers what moto gets wrong as IAM does
+        // (service-linked roles). A test's own proxy does so already.
+        let proxy = match MOTO_ENDPOINT.get() {
+            Some(moto) if moto == iam_endpoint => Some(proxy::FaultProxy::start(moto).await),
+            _ => None,
+        };
+        let iam_endpoint = proxy.as_ref().map_or(iam_endpoint, |p| p.endpoint.as_str());
         let runtime = RuntimeApi::start().await;
         let spawned = std::time::Instant::now();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles"))

@@ -5,6 +5,10 @@
 //! it stood just before the call (for the authorization test, which replays them through an IAM
 //! policy engine).
 //!
+//! moto names service-linked roles wrongly and answers EntityAlreadyExists for one that
+//! exists: the proxy always answers CreateServiceLinkedRole as IAM does (and the function talks
+//! to moto only through a proxy, `Function::start_with`).
+//!
 //! moto is immediately consistent and case-sensitive about role names; real IAM is neither.
 //! Opt-in emulations (`emulate_propagation`, `emulate_case_insensitive_names`) make the proxy
 //! answer as IAM does, so a test can hold the function to IAM's behaviour, not moto's.
@@ -167,6 +171,19 @@ fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     Some(&xml[start..end])
 }
 
+/// The role IAM makes for a service's `CreateServiceLinkedRole` (ECS's; moto names them
+/// `AWSServiceRoleForecs` and the like).
+pub fn service_linked_role_name(service: &str) -> Option<&'static str> {
+    Some(match service {
+        "ecs.amazonaws.com" => "AWSServiceRoleForECS",
+        "ecs-compute.amazonaws.com" => "AWSServiceRoleForECSCompute",
+        "ecs.application-autoscaling.amazonaws.com" => {
+            "AWSServiceRoleForApplicationAutoScaling_ECSService"
+        }
+        _ => return None,
+    })
+}
+
 /// The proxy's state, shared by the connections it serves.
 struct Inner {
     faults: Arc<Mutex<Faults>>,
@@ -306,7 +323,11 @@ impl Inner {
             self.calls.lock().unwrap().push(NOT_YET_VISIBLE.into());
             return missing;
         }
-        let response = self.forward(req).await;
+        let response = match action {
+            // moto makes service-linked roles under names of its own: answered as IAM does.
+            "CreateServiceLinkedRole" => self.create_service_linked_role(&params).await,
+            _ => self.forward(req).await,
+        };
         self.note_created(action, &params, &response);
         match fault {
             Some(fault) => iam_error(fault.status, &fault.code, &fault.message),
@@ -352,6 +373,71 @@ impl Inner {
         }
         let body = with_param(&req.body, "RoleName", stored);
         Ok(Request { body, ..req })
+    }
+
+    /// IAM's CreateServiceLinkedRole: the role made under the name and path IAM gives the
+    /// service's role (with moto's CreateRole), trusted by the service; if it exists, IAM's
+    /// refusal (`InvalidInput`, not moto's `EntityAlreadyExists`).
+    async fn create_service_linked_role(&self, params: &Map<String, Value>) -> Response {
+        let service = params
+            .get("AWSServiceName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(name) = service_linked_role_name(service) else {
+            let message = format!("The service {service} is not known to this emulation of IAM.");
+            return iam_error(400, "InvalidInput", &message);
+        };
+        if self.iam.get_role().role_name(name).send().await.is_ok() {
+            let message = format!(
+                "Service role name {name} has been taken in this account, please try a different suffix."
+            );
+            return iam_error(400, "InvalidInput", &message);
+        }
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"
+        }]});
+        let made = self
+            .iam
+            .create_role()
+            .role_name(name)
+            .path(format!("/aws-service-role/{service}/"))
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await;
+        let role = match made {
+            Ok(made) => made.role().cloned().expect("CreateRole answers the role"),
+            // Made concurrently by another call: as IAM would say.
+            Err(_) => {
+                let message = format!("Service role name {name} has been taken in this account, please try a different suffix.");
+                return iam_error(400, "InvalidInput", &message);
+            }
+        };
+        let created = role
+            .create_date()
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .expect("a date IAM can print");
+        let trust = percent_encoding::utf8_percent_encode(
+            &trust.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        let body = format!(
+            "<CreateServiceLinkedRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+             <CreateServiceLinkedRoleResult><Role><Path>{}</Path><RoleName>{}</RoleName>\
+             <RoleId>{}</RoleId><Arn>{}</Arn><CreateDate>{created}</CreateDate>\
+             <AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument></Role>\
+             </CreateServiceLinkedRoleResult><ResponseMetadata><RequestId>proxy</RequestId>\
+             </ResponseMetadata></CreateServiceLinkedRoleResponse>",
+            role.path(),
+            role.role_name(),
+            role.role_id(),
+            role.arn(),
+        );
+        Response {
+            status: 200,
+            headers: vec![("content-type".into(), "text/xml".into())],
+            body: body.into_bytes(),
+        }
     }
 
     /// IAM's eventual consistency: a write naming a role or policy created moments ago may find
