@@ -835,3 +835,63 @@ pub async fn boundary_policy(iam: &aws_sdk_iam::Client) -> String {
         .unwrap()
         .to_string()
 }
+
+/// IAM's view of an instance profile: its path, the roles it holds and its tags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileState {
+    pub path: String,
+    pub roles: Vec<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+pub async fn profile_state(iam: &aws_sdk_iam::Client, name: &str) -> Option<ProfileState> {
+    let got = match iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(got) => got,
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(
+                e.is_no_such_entity_exception(),
+                "GetInstanceProfile {name}: {e}"
+            );
+            return None;
+        }
+    };
+    let profile = got.instance_profile().unwrap();
+    Some(ProfileState {
+        path: profile.path().to_string(),
+        roles: profile
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_string())
+            .collect(),
+        tags: profile
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+    })
+}
+
+/// Every kind at once, with the instance profile kinds and the service-linked roles.
+pub fn all_kinds() -> Value {
+    json!({"Path": "/", "PropagationDelay": "0", "Tags": [{"Key": "team", "Value": "platform"}],
+        "Roles": {
+        "EcsAnywhere": {"LeastPrivilege": "true"},
+        "TaskExecution": {},
+        "Task": {"ClusterName": "c"},
+        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
+        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
+        "ContainerInstance": {},
+        "ManagedInstances": {},
+        "Infrastructure": {"Uses": ["Volumes", "LoadBalancers"]},
+        "CodeDeploy": {},
+        "Events": {},
+        "DeploymentHooks": {"FunctionArns": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:x")]},
+        "ServiceLinked": {"Services": ["Ecs", "EcsCompute", "ApplicationAutoScaling"]},
+    }})
+}

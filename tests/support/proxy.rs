@@ -80,8 +80,9 @@ pub struct Faults {
     pub slow: HashMap<String, Duration>,
     /// Fraction of calls (0.0–1.0) answered with Throttling.
     pub throttle: f64,
-    /// IAM's eventual consistency: after a CreateRole or CreatePolicy lands, this many of the
-    /// writes that follow and name the new role (or attach the new policy) find it missing.
+    /// IAM's eventual consistency: after a CreateRole, CreatePolicy or CreateInstanceProfile
+    /// lands, this many of the writes that follow and name the new role or profile (or attach
+    /// the new policy) find it missing.
     pub propagation_calls: usize,
     /// IAM's role names: unique regardless of case, and looked up regardless of case.
     pub case_insensitive_names: bool,
@@ -171,6 +172,11 @@ fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     Some(&xml[start..end])
 }
 
+/// An instance profile's key among the entities propagating: its name may be a role's too.
+fn profile_key(name: &str) -> String {
+    format!("instance-profile/{name}")
+}
+
 /// The role IAM makes for a service's `CreateServiceLinkedRole` (ECS's; moto names them
 /// `AWSServiceRoleForecs` and the like).
 pub fn service_linked_role_name(service: &str) -> Option<&'static str> {
@@ -196,9 +202,10 @@ struct Inner {
     iam: aws_sdk_iam::Client,
     /// Recorded calls (the state before each is read with `iam`), when recording.
     records: Option<Records>,
-    /// Roles and policies created moments ago, by the name a call gives them (a role name, or
-    /// a policy ARN: role names have no ':', so the two never collide), with how many more
-    /// calls naming them find them missing.
+    /// Roles, policies and instance profiles created moments ago, by the name a call gives
+    /// them (a role name, a policy ARN, `instance-profile/` and a profile name: role names have
+    /// no ':' or '/', so they never collide), with how many more calls naming them find them
+    /// missing.
     propagating: Mutex<HashMap<String, usize>>,
     /// CreateRole calls one at a time while names are compared regardless of case, so two
     /// names differing only in case cannot both pass the check.
@@ -444,7 +451,7 @@ impl Inner {
     /// it missing, with IAM's own messages. Reads stay consistent, so the tests' checks and the
     /// function's reads see what is there.
     fn not_yet_visible(&self, action: &str, params: &Map<String, Value>) -> Option<Response> {
-        if is_read(action) || action == "CreateRole" || action == "CreatePolicy" {
+        if is_read(action) || action.starts_with("Create") {
             return None;
         }
         let mut propagating = self.propagating.lock().unwrap();
@@ -467,10 +474,16 @@ impl Inner {
             let message = format!("Policy {arn} does not exist or is not attachable.");
             return Some(iam_error(404, "NoSuchEntity", &message));
         }
+        let profile = param("InstanceProfileName");
+        if let Some(name) = profile.filter(|name| charge(&profile_key(name))) {
+            let message = format!("Instance Profile {name} cannot be found.");
+            return Some(iam_error(404, "NoSuchEntity", &message));
+        }
         None
     }
 
-    /// A role or policy moto created starts propagating (whatever answer the proxy gives).
+    /// A role, policy or instance profile moto created starts propagating (whatever answer the
+    /// proxy gives).
     fn note_created(&self, action: &str, params: &Map<String, Value>, response: &Response) {
         let calls = self.faults.lock().unwrap().propagation_calls;
         if calls == 0 || response.status != 200 {
@@ -484,6 +497,10 @@ impl Inner {
             "CreatePolicy" => {
                 xml_text(&String::from_utf8_lossy(&response.body), "Arn").map(str::to_string)
             }
+            "CreateInstanceProfile" => params
+                .get("InstanceProfileName")
+                .and_then(Value::as_str)
+                .map(profile_key),
             _ => None,
         };
         if let Some(key) = created {
@@ -637,9 +654,9 @@ impl FaultProxy {
             .insert(action.into(), fault);
     }
 
-    /// IAM's eventual consistency: after a CreateRole or CreatePolicy lands, the next `calls`
-    /// writes naming that role (or attaching that policy) are answered NoSuchEntity with IAM's
-    /// message (0: off).
+    /// IAM's eventual consistency: after a CreateRole, CreatePolicy or CreateInstanceProfile
+    /// lands, the next `calls` writes naming that role or profile (or attaching that policy)
+    /// are answered NoSuchEntity with IAM's message (0: off).
     pub fn emulate_propagation(&self, calls: usize) {
         self.faults.lock().unwrap().propagation_calls = calls;
     }
