@@ -676,3 +676,46 @@ async fn a_console_made_ecs_instance_role_and_profile_are_adopted_and_handed_bac
         "the profile as it was, the role still in it"
     );
 }
+
+#[tokio::test]
+async fn a_renamed_instance_profile_replaces_and_the_cleanup_delete_removes_the_old_one() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let (role, before, after) = (name("ecsInstanceRole"), name("before"), name("after"));
+    let props = |profile: &str| {
+        json!({"PropagationDelay": "0", "Roles": {"ContainerInstance": {
+            "RoleName": role, "InstanceProfileName": profile}}})
+    };
+    let created = conv.create(props(&before)).await;
+    created.assert_success();
+    let id1 = created.physical_id();
+
+    let updated = conv.update(&id1, props(&after), props(&before)).await;
+    updated.assert_success();
+    let id2 = updated.physical_id();
+    assert_ne!(id1, id2, "a renamed instance profile is a replacement");
+    assert_eq!(updated.data("ContainerInstanceInstanceProfileName"), after);
+    // Both profiles hold the role until the stack update has succeeded.
+    let new = profile_state(&iam, &after).await.unwrap();
+    assert_eq!(
+        (new.roles.as_slice(), &new.tags[OWNER_TAG]),
+        (std::slice::from_ref(&role), &id2)
+    );
+    assert_eq!(
+        profile_state(&iam, &before).await.unwrap().tags[OWNER_TAG],
+        id1
+    );
+    assert_eq!(role_state(&iam, &role).await.unwrap().tags[OWNER_TAG], id2);
+
+    // CloudFormation's cleanup: the old profile goes, the role (handed over) stays in the new.
+    conv.delete(&id1, props(&before)).await.assert_success();
+    assert!(profile_state(&iam, &before).await.is_none());
+    assert_eq!(
+        profile_state(&iam, &after).await.unwrap().roles,
+        std::slice::from_ref(&role)
+    );
+
+    conv.delete(&id2, props(&after)).await.assert_success();
+    assert!(profile_state(&iam, &after).await.is_none());
+    assert!(role_state(&iam, &role).await.is_none());
+}
