@@ -1,6 +1,6 @@
 //! The ordering rule every plan keeps so that the execution role (template.yaml) allows each of
-//! its calls, as an executable check. The execution role lets the function change a role or
-//! policy only while it carries the owner tag, and, with a required permissions boundary, grant
+//! its calls, as an executable check. The execution role lets the function change a role,
+//! policy or instance profile only while it carries the owner tag, and, with a required permissions boundary, grant
 //! permissions to a role only once the boundary is on it. So:
 //! - a role or policy is created with the owner tag, or claimed by tagging it (adoption);
 //! - every other change to it happens in a later phase than the claim, and in an earlier phase
@@ -29,14 +29,16 @@ struct Seen {
 enum Entity {
     Role(String),
     Policy(String),
+    InstanceProfile(String),
 }
 
 fn policy_name(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_string()
 }
 
-/// The role or policy whose tags decide whether the execution role allows `op`. None for an
-/// instance profile removal, whose resource is the profile.
+/// The role, policy or instance profile whose tags decide whether the execution role allows
+/// `op`. None for a role's removal from an instance profile (it may be someone else's profile
+/// a role of this resource's is in) and for a service-linked role (never owned).
 fn entity_of(op: &Op) -> Option<Entity> {
     Some(match op {
         Op::CreateRole { name, .. } => Entity::Role(name.clone()),
@@ -50,7 +52,12 @@ fn entity_of(op: &Op) -> Option<Entity> {
         | Op::PutInlinePolicy { role, .. }
         | Op::DeleteInlinePolicy { role, .. }
         | Op::DeleteRole { role } => Entity::Role(role.clone()),
-        Op::RemoveFromInstanceProfile { .. } => return None,
+        Op::RemoveFromInstanceProfile { .. } | Op::CreateServiceLinkedRole { .. } => return None,
+        Op::CreateInstanceProfile { name, .. }
+        | Op::TagInstanceProfile { name, .. }
+        | Op::UntagInstanceProfile { name, .. }
+        | Op::DeleteInstanceProfile { name } => Entity::InstanceProfile(name.clone()),
+        Op::AddToInstanceProfile { profile, .. } => Entity::InstanceProfile(profile.clone()),
         Op::CreatePolicy { name, .. } => Entity::Policy(name.clone()),
         Op::CreatePolicyVersion { arn, .. }
         | Op::DeletePolicyVersion { arn, .. }
@@ -62,16 +69,18 @@ fn entity_of(op: &Op) -> Option<Entity> {
 
 fn sets_owner(op: &Op) -> bool {
     match op {
-        Op::TagRole { tags, .. } | Op::TagPolicy { tags, .. } => tags.contains_key(OWNER_TAG_KEY),
+        Op::TagRole { tags, .. }
+        | Op::TagPolicy { tags, .. }
+        | Op::TagInstanceProfile { tags, .. } => tags.contains_key(OWNER_TAG_KEY),
         _ => false,
     }
 }
 
 fn removes_owner(op: &Op) -> bool {
     match op {
-        Op::UntagRole { keys, .. } | Op::UntagPolicy { keys, .. } => {
-            keys.iter().any(|k| k == OWNER_TAG_KEY)
-        }
+        Op::UntagRole { keys, .. }
+        | Op::UntagPolicy { keys, .. }
+        | Op::UntagInstanceProfile { keys, .. } => keys.iter().any(|k| k == OWNER_TAG_KEY),
         _ => false,
     }
 }
@@ -99,6 +108,16 @@ pub fn violations(
             Entity::Policy(policy_name(arn)),
             Seen {
                 owned: policy.tags.contains_key(OWNER_TAG_KEY),
+                boundary: None,
+            },
+        );
+    }
+
+    for (name, profile) in &actual.instance_profiles {
+        seen.insert(
+            Entity::InstanceProfile(name.clone()),
+            Seen {
+                owned: profile.tags.contains_key(OWNER_TAG_KEY),
                 boundary: None,
             },
         );
@@ -133,7 +152,7 @@ pub fn violations(
                         found.push(format!("{}: created without the required boundary", at(op)));
                     }
                 }
-                Op::CreatePolicy { tags, .. } => {
+                Op::CreatePolicy { tags, .. } | Op::CreateInstanceProfile { tags, .. } => {
                     if !tags.contains_key(OWNER_TAG_KEY) {
                         found.push(format!("{}: created without the owner tag", at(op)));
                     }
@@ -205,7 +224,7 @@ pub fn violations(
                         },
                     );
                 }
-                Op::CreatePolicy { tags, .. } => {
+                Op::CreatePolicy { tags, .. } | Op::CreateInstanceProfile { tags, .. } => {
                     seen.insert(
                         entity,
                         Seen {
@@ -218,7 +237,9 @@ pub fn violations(
                     seen.entry(entity).or_default().boundary = Some(arn.clone())
                 }
                 Op::DeleteBoundary { .. } => seen.entry(entity).or_default().boundary = None,
-                Op::DeleteRole { .. } | Op::DeletePolicy { .. } => {
+                Op::DeleteRole { .. }
+                | Op::DeletePolicy { .. }
+                | Op::DeleteInstanceProfile { .. } => {
                     seen.remove(&entity);
                 }
                 _ if sets_owner(op) => seen.entry(entity).or_default().owned = true,

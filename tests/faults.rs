@@ -159,3 +159,69 @@ async fn all_five_kinds_take_few_round_trips() {
         "round trips: Create {create_trips}, no-op Update {update_trips}, Delete {delete_trips}"
     );
 }
+
+#[tokio::test]
+async fn all_kinds_take_few_round_trips() {
+    // As above, with every kind: instance profiles and service-linked roles included.
+    let iam = iam_client(moto_endpoint()).await;
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    proxy.set_latency(Duration::from_millis(700));
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = all_kinds();
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    let create_trips = proxy.round_trips();
+    let profiles = [
+        created.data("ContainerInstanceInstanceProfileName"),
+        created.data("ManagedInstancesInstanceProfileName"),
+    ];
+    for profile in &profiles {
+        let state = profile_state(&iam, profile).await.expect("made");
+        assert_eq!(state.roles.len(), 1, "{profile}: {state:?}");
+    }
+    proxy.clear_calls();
+    conv.update(&created.physical_id(), props.clone(), props.clone())
+        .await
+        .assert_success();
+    let update_trips = proxy.round_trips();
+    assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
+    proxy.clear_calls();
+    conv.delete(&created.physical_id(), props.clone())
+        .await
+        .assert_success();
+    let delete_trips = proxy.round_trips();
+    println!(
+        "round trips, all kinds: Create {create_trips}, no-op Update {update_trips}, Delete {delete_trips}"
+    );
+    assert!(create_trips <= 3, "Create took {create_trips} round trips");
+    assert!(
+        update_trips <= 3,
+        "no-op Update took {update_trips} round trips"
+    );
+    assert!(delete_trips <= 4, "Delete took {delete_trips} round trips");
+    for profile in &profiles {
+        assert!(
+            profile_state(&iam, profile).await.is_none(),
+            "{profile} left behind"
+        );
+    }
+    let (desired, _) = desired_for(&conv, &created.physical_id(), &props);
+    for role in &desired.roles {
+        assert!(
+            role_state(&iam, &role.name).await.is_none(),
+            "{} left behind",
+            role.name
+        );
+    }
+    for role in &desired.service_linked {
+        assert!(
+            iam.get_role()
+                .role_name(role.role_name)
+                .send()
+                .await
+                .is_ok(),
+            "{} kept",
+            role.role_name
+        );
+    }
+}

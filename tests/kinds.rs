@@ -158,3 +158,81 @@ async fn failure_mid_create_leaves_nothing_behind() {
         .await
         .assert_success();
 }
+
+#[tokio::test]
+async fn service_linked_roles_are_made_once_found_after_and_never_deleted() {
+    let iam = iam_client(moto_endpoint()).await;
+    let props = json!({"PropagationDelay": "0", "Roles": {"ServiceLinked": {"Services": ["Ecs"]}}});
+    let first = Conversation::new().await;
+    let created = first.create(props.clone()).await;
+    created.assert_success();
+    let arn = created.data("EcsServiceLinkedRoleArn");
+    assert_eq!(
+        arn,
+        format!(
+            "arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+        )
+    );
+    let role = iam
+        .get_role()
+        .role_name("AWSServiceRoleForECS")
+        .send()
+        .await
+        .expect("made under IAM's name");
+    let role = role.role().unwrap();
+    assert_eq!(role.path(), "/aws-service-role/ecs.amazonaws.com/");
+    assert!(role.tags().is_empty(), "never tagged as owned");
+
+    // Another stack asks for it too: IAM answers that it exists, which is success.
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    let second = Conversation::with(&proxy.endpoint, 0).await;
+    let found = second.create(props.clone()).await;
+    found.assert_success();
+    assert_eq!(found.data("EcsServiceLinkedRoleArn"), arn);
+    assert_eq!(
+        proxy.count("CreateServiceLinkedRole"),
+        1,
+        "{:?}",
+        proxy.calls()
+    );
+
+    for (conv, answer) in [(&first, &created), (&second, &found)] {
+        conv.delete(&answer.physical_id(), props.clone())
+            .await
+            .assert_success();
+    }
+    assert!(
+        iam.get_role()
+            .role_name("AWSServiceRoleForECS")
+            .send()
+            .await
+            .is_ok(),
+        "the account's service-linked role stays"
+    );
+}
+
+#[tokio::test]
+async fn other_invalid_input_from_create_service_linked_role_fails() {
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    proxy.fail(
+        "CreateServiceLinkedRole",
+        400,
+        "InvalidInput",
+        "Custom suffix is not allowed for ecs.amazonaws.com",
+    );
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let answer = conv
+        .create(json!({"PropagationDelay": "0", "Roles": {"ServiceLinked": {"Services": ["Ecs"]}}}))
+        .await;
+    assert_eq!(answer.status(), "FAILED", "{}", answer.body);
+    assert!(
+        answer.reason().contains("Custom suffix is not allowed"),
+        "{}",
+        answer.reason()
+    );
+    assert!(
+        answer.reason().contains("AWSServiceRoleForECS"),
+        "{}",
+        answer.reason()
+    );
+}

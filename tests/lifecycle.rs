@@ -538,3 +538,184 @@ async fn replacement_cut_off_by_the_deadline_is_cleaned_up_by_the_rollback() {
     conv.delete(&id1, p1.clone()).await.assert_success();
     assert_all_gone(&iam, &conv, &id1, &p1).await;
 }
+
+#[tokio::test]
+async fn container_instance_profile_is_made_updated_repaired_and_deleted() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let props = json!({"PropagationDelay": "0", "Tags": [{"Key": "team", "Value": "a"}],
+                       "Roles": {"ContainerInstance": {}}});
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    let (role, profile) = (
+        created.data("ContainerInstanceRoleName"),
+        created.data("ContainerInstanceInstanceProfileName"),
+    );
+    assert_eq!(profile, role, "named as the role by default");
+    assert!(created
+        .data("ContainerInstanceInstanceProfileArn")
+        .ends_with(&format!(":instance-profile/{profile}")));
+    let state = profile_state(&iam, &profile).await.expect("the profile");
+    assert_eq!(
+        state.roles,
+        std::slice::from_ref(&role),
+        "the profile holds the role"
+    );
+    assert_eq!(state.path, "/");
+    assert_eq!(state.tags[OWNER_TAG], created.physical_id());
+    assert_eq!(state.tags["team"], "a");
+
+    // In place: the tags and the policies change; the profile and the role stay.
+    let changed = json!({"PropagationDelay": "0", "Tags": [{"Key": "team", "Value": "b"}],
+                         "Roles": {"ContainerInstance": {"SsmManaged": "true"}}});
+    let updated = conv
+        .update(&created.physical_id(), changed.clone(), props.clone())
+        .await;
+    updated.assert_success();
+    assert_eq!(updated.physical_id(), created.physical_id(), "in place");
+    let state = profile_state(&iam, &profile).await.unwrap();
+    assert_eq!(
+        (state.roles.clone(), state.tags["team"].as_str()),
+        (vec![role.clone()], "b")
+    );
+    let attached = role_state(&iam, &role).await.unwrap().attached;
+    assert!(
+        attached
+            .iter()
+            .any(|a| a.ends_with("/AmazonSSMManagedInstanceCore")),
+        "{attached:?}"
+    );
+
+    // Drift: the role taken out of its profile by hand is put back by the next Update.
+    iam.remove_role_from_instance_profile()
+        .instance_profile_name(&profile)
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
+    conv.update(&created.physical_id(), changed.clone(), changed.clone())
+        .await
+        .assert_success();
+    assert_eq!(
+        profile_state(&iam, &profile).await.unwrap().roles,
+        std::slice::from_ref(&role)
+    );
+
+    conv.delete(&created.physical_id(), changed)
+        .await
+        .assert_success();
+    assert!(role_state(&iam, &role).await.is_none(), "role deleted");
+    assert!(
+        profile_state(&iam, &profile).await.is_none(),
+        "profile deleted"
+    );
+}
+
+#[tokio::test]
+async fn a_console_made_ecs_instance_role_and_profile_are_adopted_and_handed_back() {
+    let iam = iam_client(moto_endpoint()).await;
+    // What the ECS console's "create ecsInstanceRole" leaves: the role, its policy and a profile
+    // of the same name holding it, none of them tagged.
+    let role = name("ecsInstanceRole");
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    iam.create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+    let ec2_role_policy =
+        "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
+    iam.attach_role_policy()
+        .role_name(&role)
+        .policy_arn(ec2_role_policy)
+        .send()
+        .await
+        .unwrap();
+    iam.create_instance_profile()
+        .instance_profile_name(&role)
+        .send()
+        .await
+        .unwrap();
+    iam.add_role_to_instance_profile()
+        .instance_profile_name(&role)
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
+    let role_before = role_state(&iam, &role).await.unwrap();
+    let profile_before = profile_state(&iam, &role).await.unwrap();
+
+    let conv = Conversation::new().await;
+    let props = json!({"AdoptExisting": "true", "PropagationDelay": "0",
+                       "Roles": {"ContainerInstance": {"RoleName": role}}});
+    let adopted = conv.create(props.clone()).await;
+    adopted.assert_success();
+    assert_eq!(adopted.data("ContainerInstanceInstanceProfileName"), role);
+    let profile = profile_state(&iam, &role).await.unwrap();
+    assert_eq!(profile.roles, std::slice::from_ref(&role));
+    assert_eq!(
+        profile.tags[OWNER_TAG],
+        adopted.physical_id(),
+        "adopted too"
+    );
+    assert_eq!(
+        role_state(&iam, &role).await.unwrap().tags[OWNER_TAG],
+        adopted.physical_id()
+    );
+
+    conv.delete(&adopted.physical_id(), props)
+        .await
+        .assert_success();
+    let role_after = role_state(&iam, &role).await.expect("never deleted");
+    assert_eq!(role_after.attached, role_before.attached);
+    assert_eq!(role_after.tags, role_before.tags, "bookkeeping gone");
+    assert_eq!(
+        profile_state(&iam, &role).await.expect("never deleted"),
+        profile_before,
+        "the profile as it was, the role still in it"
+    );
+}
+
+#[tokio::test]
+async fn a_renamed_instance_profile_replaces_and_the_cleanup_delete_removes_the_old_one() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let (role, before, after) = (name("ecsInstanceRole"), name("before"), name("after"));
+    let props = |profile: &str| {
+        json!({"PropagationDelay": "0", "Roles": {"ContainerInstance": {
+            "RoleName": role, "InstanceProfileName": profile}}})
+    };
+    let created = conv.create(props(&before)).await;
+    created.assert_success();
+    let id1 = created.physical_id();
+
+    let updated = conv.update(&id1, props(&after), props(&before)).await;
+    updated.assert_success();
+    let id2 = updated.physical_id();
+    assert_ne!(id1, id2, "a renamed instance profile is a replacement");
+    assert_eq!(updated.data("ContainerInstanceInstanceProfileName"), after);
+    // Both profiles hold the role until the stack update has succeeded.
+    let new = profile_state(&iam, &after).await.unwrap();
+    assert_eq!(
+        (new.roles.as_slice(), &new.tags[OWNER_TAG]),
+        (std::slice::from_ref(&role), &id2)
+    );
+    assert_eq!(
+        profile_state(&iam, &before).await.unwrap().tags[OWNER_TAG],
+        id1
+    );
+    assert_eq!(role_state(&iam, &role).await.unwrap().tags[OWNER_TAG], id2);
+
+    // CloudFormation's cleanup: the old profile goes, the role (handed over) stays in the new.
+    conv.delete(&id1, props(&before)).await.assert_success();
+    assert!(profile_state(&iam, &before).await.is_none());
+    assert_eq!(
+        profile_state(&iam, &after).await.unwrap().roles,
+        std::slice::from_ref(&role)
+    );
+
+    conv.delete(&id2, props(&after)).await.assert_success();
+    assert!(profile_state(&iam, &after).await.is_none());
+    assert!(role_state(&iam, &role).await.is_none());
+}

@@ -435,3 +435,31 @@ async fn adoption_of_a_role_named_in_another_case_is_refused_and_changes_nothing
         before
     );
 }
+
+#[tokio::test]
+async fn a_new_instance_profile_not_yet_visible_is_waited_for() {
+    let iam = iam_client(moto_endpoint()).await;
+    let proxy = FaultProxy::start(moto_endpoint()).await;
+    proxy.emulate_propagation(2);
+    let conv = Conversation::with(&proxy.endpoint, 0).await;
+    let props = json!({"PropagationDelay": "0", "Roles": {"ContainerInstance": {}}});
+    let created = conv.create(props.clone()).await;
+    created.assert_success();
+    // AddRoleToInstanceProfile right after CreateRole and CreateInstanceProfile: the role and
+    // the profile were each missing for two calls, which were tried again.
+    assert_eq!(proxy.count(NOT_YET_VISIBLE), 2 + 2, "{:?}", proxy.calls());
+    assert!(
+        proxy.count("AddRoleToInstanceProfile") > 1,
+        "{:?}",
+        proxy.calls()
+    );
+    let (role, profile) = (
+        created.data("ContainerInstanceRoleName"),
+        created.data("ContainerInstanceInstanceProfileName"),
+    );
+    assert_eq!(profile_state(&iam, &profile).await.unwrap().roles, [role]);
+    conv.delete(&created.physical_id(), props)
+        .await
+        .assert_success();
+    assert!(profile_state(&iam, &profile).await.is_none());
+}

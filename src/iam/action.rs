@@ -35,6 +35,7 @@ actions! {
     GetPolicy,
     ListPolicyVersions,
     GetPolicyVersion,
+    GetInstanceProfile,
     // Writes (one `Op` each)
     CreateRole,
     UpdateAssumeRolePolicy,
@@ -46,7 +47,13 @@ actions! {
     DetachRolePolicy,
     PutRolePolicy,
     DeleteRolePolicy,
+    CreateInstanceProfile,
+    AddRoleToInstanceProfile,
     RemoveRoleFromInstanceProfile,
+    TagInstanceProfile,
+    UntagInstanceProfile,
+    DeleteInstanceProfile,
+    CreateServiceLinkedRole,
     DeleteRole,
     CreatePolicy,
     CreatePolicyVersion,
@@ -69,7 +76,7 @@ mod tests {
     #[test]
     fn every_action_is_listed_once_under_its_iam_name() {
         let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
-        assert_eq!(names.len(), 26);
+        assert_eq!(names.len(), 33);
         names.sort();
         names.dedup();
         assert_eq!(names.len(), Action::ALL.len());

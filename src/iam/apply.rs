@@ -57,15 +57,7 @@ impl Session<'_> {
         let c = self.client;
         let t = target.as_str();
         let removal = op.is_removal();
-        let missing = match op {
-            _ if removal => Missing::Final,
-            Op::CreateRole { .. } | Op::CreatePolicy { .. } => Missing::Final,
-            Op::AttachPolicy { arn, .. } if is_aws_managed(arn) => Missing::RolePropagating,
-            // A boundary policy that does not exist is the stack's mistake, not propagation.
-            Op::PutBoundary { .. } => Missing::RolePropagating,
-            // Every other write is to a role or policy this request made or just read.
-            _ => Missing::Propagating,
-        };
+        let missing = missing_means(op);
         // `send!(request)`: the op's one SDK request, built afresh for each attempt.
         macro_rules! send {
             ($request:expr) => {
@@ -99,9 +91,24 @@ impl Session<'_> {
                 .policy_document(document.to_string())),
             Op::DeleteInlinePolicy { role, name } => send!(c
                 .delete_role_policy().role_name(role).policy_name(name)),
+            Op::CreateInstanceProfile { name, path, tags } => send!(c
+                .create_instance_profile().instance_profile_name(name).path(path)
+                .set_tags(Some(map_to_tags(tags)))),
+            Op::AddToInstanceProfile { role, profile } => send!(c
+                .add_role_to_instance_profile().role_name(role).instance_profile_name(profile)),
             Op::RemoveFromInstanceProfile { role, profile } => send!(c
                 .remove_role_from_instance_profile().role_name(role)
                 .instance_profile_name(profile)),
+            Op::TagInstanceProfile { name, tags } => send!(c
+                .tag_instance_profile().instance_profile_name(name)
+                .set_tags(Some(map_to_tags(tags)))),
+            Op::UntagInstanceProfile { name, keys } => send!(c
+                .untag_instance_profile().instance_profile_name(name)
+                .set_tag_keys(Some(keys.clone()))),
+            Op::DeleteInstanceProfile { name } => send!(c
+                .delete_instance_profile().instance_profile_name(name)),
+            Op::CreateServiceLinkedRole { service_name, .. } => send!(c
+                .create_service_linked_role().aws_service_name(service_name)),
             Op::DeleteRole { role } => send!(c
                 .delete_role().role_name(role)),
             Op::CreatePolicy { name, path, document, tags, .. } => send!(c
@@ -121,6 +128,13 @@ impl Session<'_> {
         };
         match result {
             Err(e) if removal && e.is_not_found() => Ok(()),
+            // The account's service-linked role exists already: what was asked for holds.
+            Err(e)
+                if matches!(op, Op::CreateServiceLinkedRole { .. })
+                    && e.is_taken_service_role() =>
+            {
+                Ok(())
+            }
             // An earlier attempt landed although IAM did not say so: the entity carries this
             // request's owner tag.
             Err(e) if e.is_already_exists() && e.after_uncertain_attempt => {
@@ -134,8 +148,8 @@ impl Session<'_> {
         }
     }
 
-    /// Whether the role or policy an `Op::CreateRole` / `Op::CreatePolicy` names exists with the
-    /// owner tag that op would have given it.
+    /// Whether the role, policy or instance profile an `Op::CreateRole` / `Op::CreatePolicy` /
+    /// `Op::CreateInstanceProfile` names exists with the owner tag that op would have given it.
     async fn made_by(&self, op: &Op) -> Result<bool, IamError> {
         let c = self.client;
         let target = op.target();
@@ -154,6 +168,13 @@ impl Session<'_> {
                 let got = got.await?;
                 (got.policy().map(|p| tags_to_map(p.tags())), tags)
             }
+            Op::CreateInstanceProfile { name, tags, .. } => {
+                let got = self.call(Action::GetInstanceProfile, &target, Missing::Final, || {
+                    c.get_instance_profile().instance_profile_name(name).send()
+                });
+                let got = got.await?;
+                (got.instance_profile().map(|p| tags_to_map(p.tags())), tags)
+            }
             _ => return Ok(false),
         };
         let owner = |tags: &BTreeMap<String, String>| tags.get(OWNER_TAG_KEY).cloned();
@@ -161,7 +182,51 @@ impl Session<'_> {
     }
 }
 
+/// What a NoSuchEntity answer to `op` means.
+fn missing_means(op: &Op) -> Missing {
+    match op {
+        _ if op.is_removal() => Missing::Final,
+        Op::CreateRole { .. }
+        | Op::CreatePolicy { .. }
+        | Op::CreateInstanceProfile { .. }
+        | Op::CreateServiceLinkedRole { .. } => Missing::Final,
+        Op::AttachPolicy { arn, .. } if is_aws_managed(arn) => Missing::RolePropagating,
+        // A boundary policy that does not exist is the stack's mistake, not propagation.
+        Op::PutBoundary { .. } => Missing::RolePropagating,
+        // Every other write is to a role, policy or instance profile this request made or just
+        // read (AddRoleToInstanceProfile right after CreateRole and CreateInstanceProfile, too).
+        _ => Missing::Propagating,
+    }
+}
+
 /// AWS managed policies live in the account named `aws`.
 fn is_aws_managed(policy_arn: &str) -> bool {
     Arn::parse(policy_arn).is_some_and(|arn| arn.account == "aws")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_to_a_new_instance_profile_waits_for_propagation_and_creates_do_not() {
+        let add = Op::AddToInstanceProfile {
+            role: "r".into(),
+            profile: "p".into(),
+        };
+        assert_eq!(missing_means(&add), Missing::Propagating);
+        let create = Op::CreateInstanceProfile {
+            name: "p".into(),
+            path: "/".into(),
+            tags: BTreeMap::new(),
+        };
+        assert_eq!(missing_means(&create), Missing::Final);
+        let delete = Op::DeleteInstanceProfile { name: "p".into() };
+        assert_eq!(missing_means(&delete), Missing::Final);
+        let slr = Op::CreateServiceLinkedRole {
+            service_name: "ecs.amazonaws.com".into(),
+            role_name: "AWSServiceRoleForECS".into(),
+        };
+        assert_eq!(missing_means(&slr), Missing::Final);
+    }
 }

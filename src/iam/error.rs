@@ -97,6 +97,17 @@ impl IamError {
     pub fn is_already_exists(&self) -> bool {
         self.code == "EntityAlreadyExists"
     }
+
+    /// CreateServiceLinkedRole found the role made already. IAM says so with `InvalidInput`
+    /// ("Service role name AWSServiceRoleForECS has been taken in this account, please try a
+    /// different suffix."), an emulator with `EntityAlreadyExists`. Any other `InvalidInput`
+    /// (a suffix the service does not allow, say) is a real failure.
+    pub fn is_taken_service_role(&self) -> bool {
+        self.action == Action::CreateServiceLinkedRole
+            && (self.is_already_exists()
+                || self.code == "InvalidInput"
+                    && self.message.contains("has been taken in this account"))
+    }
 }
 
 /// A plan that stopped: the calls that failed (at least one) and the operations that completed.
@@ -188,7 +199,10 @@ pub(super) fn classify(err: &IamError, missing: Missing) -> Retry {
                 .contains("invalid principal")
         }
         // A detach or instance-profile removal not yet visible to the delete.
-        "DeleteConflict" => matches!(err.action, Action::DeleteRole | Action::DeletePolicy),
+        "DeleteConflict" => matches!(
+            err.action,
+            Action::DeleteRole | Action::DeletePolicy | Action::DeleteInstanceProfile
+        ),
         "NoSuchEntity" => match missing {
             Missing::Final => false,
             Missing::Propagating => true,
@@ -278,6 +292,8 @@ mod tests {
             // A write to something this request made a moment ago; a read or create: final.
             (error(PutRolePolicy, 404, "NoSuchEntity", "The role with name r cannot be found."), Propagating, Retry::Propagation),
             (error(GetRole, 404, "NoSuchEntity", "The role with name r cannot be found."), Final, Retry::No),
+            (error(AddRoleToInstanceProfile, 404, "NoSuchEntity", "Instance Profile p cannot be found."), Propagating, Retry::Propagation),
+            (error(DeleteInstanceProfile, 409, "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."), Final, Retry::Propagation),
             // Attaching an AWS managed policy: a missing role propagates, a missing policy is final.
             (error(AttachRolePolicy, 404, "NoSuchEntity", "The role with name r cannot be found."), RolePropagating, Retry::Propagation),
             (error(AttachRolePolicy, 404, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/X does not exist or is not attachable."), RolePropagating, Retry::No),
@@ -295,6 +311,41 @@ mod tests {
         let mut local = error(CreateRole, 0, "", "failed to construct request");
         local.origin = Origin::Local;
         assert_eq!(classify(&local, Missing::Final), Retry::No);
+    }
+
+    #[test]
+    fn a_service_linked_role_made_already_is_told_apart_from_bad_input() {
+        let slr = |code: &str, message: &str| {
+            let mut e = error(CreateServiceLinkedRole, 400, code, message);
+            e.target = "service-linked role AWSServiceRoleForECS (ecs.amazonaws.com)".into();
+            e
+        };
+        // Real IAM, and moto.
+        assert!(slr("InvalidInput", "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.").is_taken_service_role());
+        assert!(slr(
+            "EntityAlreadyExists",
+            "Role with name AWSServiceRoleForECS already exists."
+        )
+        .is_taken_service_role());
+        // Other bad input, other errors, other actions: failures.
+        assert!(!slr(
+            "InvalidInput",
+            "Custom suffix is not allowed for ecs.amazonaws.com"
+        )
+        .is_taken_service_role());
+        assert!(!slr(
+            "AccessDenied",
+            "not authorized to perform: iam:CreateServiceLinkedRole"
+        )
+        .is_taken_service_role());
+        assert!(!error(CreateRole, 409, "EntityAlreadyExists", "exists").is_taken_service_role());
+        assert_eq!(
+            classify(
+                &slr("InvalidInput", "has been taken in this account"),
+                Missing::Final
+            ),
+            Retry::No
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod read;
 
 pub use action::Action;
 pub use error::{ApplyError, IamError, Origin};
-pub use read::parse_document;
+pub use read::{parse_document, Names};
 
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -39,8 +39,9 @@ fn rollback_reserve(remaining: Duration) -> Duration {
 }
 
 /// At most this many IAM calls of one request are in flight at once: enough for all the reads
-/// of all five kinds in one round trip (26 for a Delete), few enough to stay a short burst.
-pub const MAX_CONCURRENT_CALLS: usize = 32;
+/// of every kind at once in one round trip (52 for a Delete: four per role, two per policy, one
+/// per instance profile), few enough to stay a short burst.
+pub const MAX_CONCURRENT_CALLS: usize = 64;
 
 /// The IAM calls of one request, bounded by its deadline and counted for the logs.
 pub struct Session<'a> {

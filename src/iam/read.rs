@@ -1,7 +1,7 @@
 //! Reading the actual state of the roles and policies a request manages.
 
 use super::{Action, IamError, Missing, Session};
-use crate::plan::{ActualPolicy, ActualRole, ActualState, PolicyVersion};
+use crate::plan::{ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion};
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
@@ -47,28 +47,58 @@ pub(super) fn tags_to_map(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// What a request reads: each once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Names {
+    /// Role names, each with the inline policy names it is expected to have.
+    pub roles: Vec<(String, Vec<String>)>,
+    pub policy_arns: Vec<String>,
+    pub instance_profiles: Vec<String>,
+    /// Service-linked role names (only whether each exists is read).
+    pub service_linked: Vec<String>,
+}
+
 impl Session<'_> {
-    /// Read what exists of the named roles (each with the inline policy names it is expected
-    /// to have) and policies. `for_delete` also lists instance profiles, and skips documents
-    /// (inline and managed) that a teardown does not need.
+    /// Read what exists of the named roles, policies, instance profiles and service-linked
+    /// roles, all at once. `for_delete` also lists the roles' instance profiles, and skips
+    /// documents (inline and managed) and service-linked roles that a teardown does not need.
     pub async fn read_state(
         &self,
-        roles: &[(String, Vec<String>)],
-        policy_arns: &[String],
+        names: &Names,
         for_delete: bool,
     ) -> Result<ActualState, IamError> {
-        let names = roles;
         let roles = try_join_all(
             names
+                .roles
                 .iter()
                 .map(|(name, inline)| self.read_role(name, inline, for_delete)),
         );
-        let policies = try_join_all(policy_arns.iter().map(|a| self.read_policy(a, for_delete)));
-        let (roles, policies) = futures::try_join!(roles, policies)?;
+        let policies = try_join_all(
+            names
+                .policy_arns
+                .iter()
+                .map(|a| self.read_policy(a, for_delete)),
+        );
+        let profiles = try_join_all(
+            names
+                .instance_profiles
+                .iter()
+                .map(|name| self.read_instance_profile(name)),
+        );
+        let service_linked = try_join_all(
+            names
+                .service_linked
+                .iter()
+                .filter(|_| !for_delete)
+                .map(|name| self.service_linked_exists(name)),
+        );
+        let (roles, policies, profiles, service_linked) =
+            futures::try_join!(roles, policies, profiles, service_linked)?;
         Ok(ActualState {
             // Keyed by the name asked for: IAM finds `MyRole` when asked for `myrole` (names are
             // unique regardless of case), and the plan looks roles up by the desired name.
             roles: names
+                .roles
                 .iter()
                 .zip(roles)
                 .filter_map(|((asked, _), found)| Some((asked.clone(), found?)))
@@ -78,7 +108,53 @@ impl Session<'_> {
                 .flatten()
                 .map(|p| (p.arn.clone(), p))
                 .collect(),
+            instance_profiles: names
+                .instance_profiles
+                .iter()
+                .zip(profiles)
+                .filter_map(|(asked, found)| Some((asked.clone(), found?)))
+                .collect(),
+            service_linked: service_linked.into_iter().flatten().collect(),
         })
+    }
+
+    /// One instance profile: GetInstanceProfile carries its roles and its tags (moto has no
+    /// ListInstanceProfileTags; IAM's GetInstanceProfile returns the tags too).
+    async fn read_instance_profile(
+        &self,
+        name: &str,
+    ) -> Result<Option<ActualInstanceProfile>, IamError> {
+        let target = format!("instance profile {name}");
+        let got = self.call(Action::GetInstanceProfile, &target, Missing::Final, || {
+            self.client
+                .get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+        });
+        let Some(profile) = or_missing(got.await)?.and_then(|g| g.instance_profile().cloned())
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ActualInstanceProfile {
+            name: profile.instance_profile_name().to_string(),
+            path: profile.path().to_string(),
+            roles: profile
+                .roles()
+                .iter()
+                .map(|r| r.role_name().to_string())
+                .collect(),
+            tags: tags_to_map(profile.tags()),
+        }))
+    }
+
+    /// Whether a service-linked role exists (its name, if so): IAM made it, and nothing of it
+    /// is this resource's to compare.
+    async fn service_linked_exists(&self, name: &str) -> Result<Option<String>, IamError> {
+        let target = format!("service-linked role {name}");
+        let got = self.call(Action::GetRole, &target, Missing::Final, || {
+            self.client.get_role().role_name(name).send()
+        });
+        Ok(or_missing(got.await)?.map(|_| name.to_string()))
     }
 
     async fn list<T, E, F, Fut>(

@@ -13,7 +13,7 @@ pub(crate) use update::{update, UpdateRequest};
 use crate::account::Caller;
 use crate::desired::DesiredState;
 use crate::error::Error;
-use crate::iam::{ApplyError, Session};
+use crate::iam::{ApplyError, Names, Session};
 use crate::identity::StackEnv;
 use crate::identity::{self, stack_env};
 use crate::operator::Operator;
@@ -110,11 +110,7 @@ impl Lifecycle<'_> {
 
     /// What IAM holds of some desired states' roles and policies.
     async fn read(&self, states: &[&DesiredState], for_delete: bool) -> Result<ActualState, Error> {
-        let (roles, policies) = names(states);
-        let actual = self
-            .session
-            .read_state(&roles, &policies, for_delete)
-            .await?;
+        let actual = self.session.read_state(&names(states), for_delete).await?;
         Ok(actual)
     }
 
@@ -185,30 +181,36 @@ fn check_belongs(physical_id: &str, stack_id: &str, logical_id: &str) -> Result<
     })
 }
 
-/// The role names (with their inline policy names) and policy ARNs of some desired states,
-/// each once.
-type Names = (Vec<(String, Vec<String>)>, Vec<String>);
-
+/// The role names (with their inline policy names), policy ARNs, instance profile names and
+/// service-linked role names of some desired states, each once.
 fn names(states: &[&DesiredState]) -> Names {
-    let mut roles: Vec<(String, Vec<String>)> = vec![];
-    let mut policies: Vec<String> = vec![];
+    let mut names = Names::default();
+    let add = |list: &mut Vec<String>, name: &str| {
+        if !list.iter().any(|n| n == name) {
+            list.push(name.to_string());
+        }
+    };
     for state in states {
         for role in &state.roles {
             let inline = role.inline_policies.keys().cloned();
-            match roles.iter_mut().find(|(name, _)| *name == role.name) {
+            match names.roles.iter_mut().find(|(name, _)| *name == role.name) {
                 Some((_, known)) => {
                     known.extend(inline.filter(|n| !known.contains(n)).collect::<Vec<_>>())
                 }
-                None => roles.push((role.name.clone(), inline.collect())),
+                None => names.roles.push((role.name.clone(), inline.collect())),
+            }
+            if let Some(profile) = &role.instance_profile {
+                add(&mut names.instance_profiles, &profile.name);
             }
         }
         for policy in &state.policies {
-            if !policies.contains(&policy.arn) {
-                policies.push(policy.arn.clone());
-            }
+            add(&mut names.policy_arns, &policy.arn);
+        }
+        for role in &state.service_linked {
+            add(&mut names.service_linked, role.role_name);
         }
     }
-    (roles, policies)
+    names
 }
 
 /// Why a request failed, and what it created before it did (None: IAM was not changed).

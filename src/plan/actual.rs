@@ -32,9 +32,22 @@ pub struct ActualPolicy {
     pub tags: BTreeMap<String, String>,
 }
 
-/// The roles (by name) and policies (by ARN) that exist; what is missing does not exist.
+/// What IAM holds for an instance profile this resource may own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActualInstanceProfile {
+    pub name: String,
+    pub path: String,
+    /// The roles it holds (IAM allows at most one).
+    pub roles: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The roles (by name), policies (by ARN) and instance profiles (by name) that exist, and the
+/// service-linked roles (by role name) that exist; what is missing does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActualState {
     pub roles: BTreeMap<String, ActualRole>,
     pub policies: BTreeMap<String, ActualPolicy>,
+    pub instance_profiles: BTreeMap<String, ActualInstanceProfile>,
+    pub service_linked: BTreeSet<String>,
 }

@@ -2,6 +2,7 @@
 //! for Create, Update and drift repair.
 
 use super::actual::{ActualPolicy, ActualRole, ActualState};
+use super::instance_profile::{converge_instance_profile, converge_service_linked};
 use super::ownership::{
     check_tag_budget, describe_owner, is_bookkeeping_key, tag_diff, Ownership, OWNER_TAG_KEY,
 };
@@ -16,8 +17,8 @@ use serde_json::Value;
 /// IAM keeps at most five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
 
-/// The operations that bring IAM from `actual` to `desired`. An existing role or policy must be
-/// accepted by `ownership` (or adopted), or nothing is planned at all. Customer-managed
+/// The operations that bring IAM from `actual` to `desired`. An existing role, policy or
+/// instance profile must be accepted by `ownership` (or adopted), or nothing is planned at all. Customer-managed
 /// policies in `actual` that are owned but no longer desired are removed.
 pub fn converge(
     desired: &DesiredState,
@@ -29,9 +30,14 @@ pub fn converge(
         let found = actual.policies.get(&policy.arn);
         converge_policy(&mut steps, policy, found, ownership)?;
     }
+    converge_service_linked(&mut steps, desired, actual);
     for role in &desired.roles {
         let found = actual.roles.get(&role.name);
         converge_role(&mut steps, role, found, ownership)?;
+        if let Some(profile) = &role.instance_profile {
+            let found = actual.instance_profiles.get(&profile.name);
+            converge_instance_profile(&mut steps, role, profile, found, ownership)?;
+        }
     }
     // Owned policies no longer wanted (e.g. LeastPrivilege turned off): detached above from the
     // roles that had them, deleted last.

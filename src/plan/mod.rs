@@ -8,11 +8,13 @@
 //! In pieces: `actual` (what IAM holds, as read), `phases` (the named stages, and the plan as a
 //! value), `op` (the IAM writes), `ownership` (the tags that say who owns what; whose roles a
 //! plan may change), `policy` (documents compared as IAM compares them), `converge` (Create,
-//! Update and drift repair), `teardown` (Delete, undo, the give-back of adopted roles) and
-//! `update` (the Update decision).
+//! Update and drift repair), `instance_profile` (instance profiles and service-linked roles),
+//! `teardown` (Delete, undo, the give-back of adopted roles) and `update` (the Update
+//! decision).
 
 mod actual;
 mod converge;
+mod instance_profile;
 mod op;
 mod ownership;
 mod phases;
@@ -20,7 +22,7 @@ mod policy;
 mod teardown;
 mod update;
 
-pub use actual::{ActualPolicy, ActualRole, ActualState, PolicyVersion};
+pub use actual::{ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion};
 pub use converge::{converge, MAX_POLICY_VERSIONS};
 pub use op::{Created, Op};
 pub(crate) use ownership::own_tag_key;
@@ -39,7 +41,8 @@ pub use update::{
 /// Why no plan can bring IAM to the desired state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    /// A role or policy exists under the name this resource wants, and someone else owns it.
+    /// A role, policy or instance profile exists under the name this resource wants, and
+    /// someone else owns it.
     #[error("{entity} {name} already exists and is not owned by this resource ({owner}); it was left untouched. Choose another name, delete it, or set AdoptExisting: true to take over a role")]
     NotOwned {
         entity: &'static str,
@@ -60,6 +63,20 @@ pub enum PlanError {
     /// The role exists under the same name in another case (IAM names ignore case).
     #[error("role {wanted} exists as {actual} (IAM role names are unique regardless of case); nothing was changed. Use RoleName: {actual}, or another name")]
     NameCase { wanted: String, actual: String },
+    /// IAM cannot move an instance profile to another path.
+    #[error("instance profile {name} exists at path {actual}, not {wanted}; IAM cannot change an instance profile's path. Use another InstanceProfileName or remove the instance profile")]
+    InstanceProfileWrongPath {
+        name: String,
+        actual: String,
+        wanted: String,
+    },
+    /// Adopting the instance profile would take another role's place in it.
+    #[error("instance profile {name} holds role {holds}, not {role}, and cannot be adopted: its instances would lose that role; nothing was changed. Use another InstanceProfileName, or remove {holds} from the instance profile first")]
+    InstanceProfileHoldsAnother {
+        name: String,
+        holds: String,
+        role: String,
+    },
     /// IAM cannot move a role to another path.
     #[error("role {name} exists at path {actual}, not {wanted}; IAM cannot change a role's path. Use another RoleName or remove the role")]
     WrongPath {

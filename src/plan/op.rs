@@ -51,9 +51,37 @@ pub enum Op {
         role: String,
         name: String,
     },
+    CreateInstanceProfile {
+        name: String,
+        path: String,
+        tags: BTreeMap<String, String>,
+    },
+    AddToInstanceProfile {
+        role: String,
+        profile: String,
+    },
     RemoveFromInstanceProfile {
         role: String,
         profile: String,
+    },
+    TagInstanceProfile {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagInstanceProfile {
+        name: String,
+        keys: Vec<String>,
+    },
+    DeleteInstanceProfile {
+        name: String,
+    },
+    /// Made by IAM under the name and path the service dictates; finding it made already is
+    /// success (`iam::apply`).
+    CreateServiceLinkedRole {
+        /// `AWSServiceName`.
+        service_name: String,
+        /// The name IAM gives it (for messages; IAM takes no name).
+        role_name: String,
     },
     DeleteRole {
         role: String,
@@ -112,9 +140,15 @@ impl Op {
             Op::DetachPolicy { .. } => (Action::DetachRolePolicy, Removes),
             Op::PutInlinePolicy { .. } => (Action::PutRolePolicy, Sets),
             Op::DeleteInlinePolicy { .. } => (Action::DeleteRolePolicy, Removes),
+            Op::CreateInstanceProfile { .. } => (Action::CreateInstanceProfile, Sets),
+            Op::AddToInstanceProfile { .. } => (Action::AddRoleToInstanceProfile, Sets),
             Op::RemoveFromInstanceProfile { .. } => {
                 (Action::RemoveRoleFromInstanceProfile, Removes)
             }
+            Op::TagInstanceProfile { .. } => (Action::TagInstanceProfile, Sets),
+            Op::UntagInstanceProfile { .. } => (Action::UntagInstanceProfile, Sets),
+            Op::DeleteInstanceProfile { .. } => (Action::DeleteInstanceProfile, Removes),
+            Op::CreateServiceLinkedRole { .. } => (Action::CreateServiceLinkedRole, Sets),
             Op::DeleteRole { .. } => (Action::DeleteRole, Removes),
             Op::CreatePolicy { .. } => (Action::CreatePolicy, Sets),
             Op::CreatePolicyVersion { .. } => (Action::CreatePolicyVersion, Sets),
@@ -140,13 +174,29 @@ impl Op {
     pub fn changes_access(&self) -> bool {
         !matches!(
             self.action(),
-            Action::TagRole | Action::UntagRole | Action::TagPolicy | Action::UntagPolicy
+            Action::TagRole
+                | Action::UntagRole
+                | Action::TagPolicy
+                | Action::UntagPolicy
+                | Action::TagInstanceProfile
+                | Action::UntagInstanceProfile
         )
     }
 
-    /// The role or policy the operation acts on, for error messages.
+    /// The role, policy or instance profile the operation acts on, for error messages.
     pub fn target(&self) -> String {
         match self {
+            Op::CreateInstanceProfile { name, .. }
+            | Op::TagInstanceProfile { name, .. }
+            | Op::UntagInstanceProfile { name, .. }
+            | Op::DeleteInstanceProfile { name } => format!("instance profile {name}"),
+            Op::AddToInstanceProfile { role, profile } => {
+                format!("instance profile {profile} (role {role})")
+            }
+            Op::CreateServiceLinkedRole {
+                service_name,
+                role_name,
+            } => format!("service-linked role {role_name} ({service_name})"),
             Op::CreateRole { name, .. } => format!("role {name}"),
             Op::UpdateTrust { role, .. }
             | Op::PutBoundary { role, .. }
@@ -177,11 +227,14 @@ impl fmt::Display for Op {
     }
 }
 
-/// Names of the roles and policies some operations created (to take back after a failure).
+/// Names of the roles, policies and instance profiles some operations created (to take back
+/// after a failure). Service-linked roles are not among them: they are the account's, never
+/// taken back.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Created {
     pub roles: Vec<String>,
     pub policies: Vec<String>,
+    pub instance_profiles: Vec<String>,
 }
 
 impl Created {
@@ -191,6 +244,9 @@ impl Created {
             match op {
                 Op::CreateRole { name, .. } => created.roles.push(name.clone()),
                 Op::CreatePolicy { name, .. } => created.policies.push(name.clone()),
+                Op::CreateInstanceProfile { name, .. } => {
+                    created.instance_profiles.push(name.clone())
+                }
                 _ => {}
             }
         }
@@ -200,5 +256,6 @@ impl Created {
     pub fn extend(&mut self, other: Created) {
         self.roles.extend(other.roles);
         self.policies.extend(other.policies);
+        self.instance_profiles.extend(other.instance_profiles);
     }
 }

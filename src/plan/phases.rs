@@ -98,6 +98,14 @@ impl Steps {
         self.by_stage.entry(stage).or_default().push(op);
     }
 
+    /// Adds `op` unless the stage holds it already (two owners of one removal).
+    pub(crate) fn add_once(&mut self, stage: Stage, op: Op) {
+        let ops = self.by_stage.entry(stage).or_default();
+        if !ops.contains(&op) {
+            ops.push(op);
+        }
+    }
+
     pub(crate) fn into_plan(self) -> Plan {
         Plan {
             phases: self

@@ -2,17 +2,19 @@
 //! adopted role.
 
 use super::actual::{ActualPolicy, ActualRole, ActualState};
+use super::instance_profile::{give_back_instance_profile, instance_profile_removal};
 use super::ownership::{is_bookkeeping_key, is_owned_by, OWNER_TAG_KEY};
 use super::phases::{Plan, Stage, Steps};
 use super::{Created, Op};
 use crate::adoption::AdoptionRecord;
 use std::collections::BTreeMap;
 
-/// The operations that remove every role and policy in `actual` owned by `owner`: detach,
-/// delete inline policies, leave instance profiles, delete old versions, then delete. An
-/// adopted role is not deleted but given back as it was before adoption (keeping a boundary the
-/// operator requires: IAM would refuse to take it off). What is owned by someone else is left
-/// alone.
+/// The operations that remove every role, policy and instance profile in `actual` owned by
+/// `owner`: detach, delete inline policies, empty instance profiles, delete old versions, then
+/// delete. An adopted role is not deleted but given back as it was before adoption (keeping a
+/// boundary the operator requires: IAM would refuse to take it off); an adopted instance
+/// profile keeps its role and loses only this resource's tags. What is owned by someone else is
+/// left alone, and service-linked roles are never in `actual`'s roles.
 pub fn teardown(actual: &ActualState, owner: &str, required_boundary: Option<&str>) -> Plan {
     let mut steps = Steps::default();
     for (name, role) in &actual.roles {
@@ -27,6 +29,15 @@ pub fn teardown(actual: &ActualState, owner: &str, required_boundary: Option<&st
     for (arn, policy) in &actual.policies {
         if is_owned_by(&policy.tags, owner) {
             policy_removal(&mut steps, arn, policy);
+        }
+    }
+    for (name, profile) in &actual.instance_profiles {
+        if !is_owned_by(&profile.tags, owner) {
+            continue;
+        }
+        match AdoptionRecord::from_tags(&profile.tags) {
+            Some(record) => give_back_instance_profile(&mut steps, name, profile, &record),
+            None => instance_profile_removal(&mut steps, name, profile),
         }
     }
     steps.into_plan()
@@ -54,7 +65,7 @@ fn role_removal(steps: &mut Steps, name: &str, role: &ActualRole) {
             role: name.clone(),
             profile: profile.clone(),
         };
-        steps.add(Stage::Revoke, leave);
+        steps.add_once(Stage::Revoke, leave);
     }
     steps.add(Stage::Delete, Op::DeleteRole { role: name });
 }
@@ -72,9 +83,9 @@ pub(super) fn policy_removal(steps: &mut Steps, arn: &str, policy: &ActualPolicy
     steps.add(Stage::Delete, Op::DeletePolicy { arn });
 }
 
-/// The operations that take back what a failed request did: the roles and policies it
-/// `created` (and roles it adopted) are torn down as `owner`'s, and the roles and policies it
-/// took over from other owners get their owner tag back. `before` is what existed before the
+/// The operations that take back what a failed request did: the roles, policies and instance
+/// profiles it `created` (and those it adopted) are torn down as `owner`'s, and those it took
+/// over from other owners get their owner tag back. `before` is what existed before the
 /// plan ran, `after` the same names read again.
 pub fn undo(
     created: &Created,
@@ -102,11 +113,22 @@ pub fn undo(
             torn_down.policies.insert(arn.clone(), policy.clone());
         }
     }
+    for (name, profile) in &after.instance_profiles {
+        let adopted_now = before
+            .instance_profiles
+            .get(name)
+            .is_some_and(|b| !b.tags.contains_key(OWNER_TAG_KEY));
+        if created.instance_profiles.contains(name) || adopted_now {
+            torn_down
+                .instance_profiles
+                .insert(name.clone(), profile.clone());
+        }
+    }
     let give_back = give_back_owner_tags(before, after);
     teardown(&torn_down, owner, required_boundary).after(give_back)
 }
 
-/// The owner tag back on every role and policy whose owner tag changed between `before` and
+/// The owner tag back on every role, policy and instance profile whose owner tag changed between `before` and
 /// `after`.
 fn give_back_owner_tags(before: &ActualState, after: &ActualState) -> Plan {
     // Whoever owned it before this request, if this request re-pointed its owner tag.
@@ -126,6 +148,13 @@ fn give_back_owner_tags(before: &ActualState, after: &ActualState) -> Plan {
         if let Some(tags) = previous_owner(&policy.tags, after.policies.get(arn).map(|p| &p.tags)) {
             let arn = arn.clone();
             steps.add(Stage::Own, Op::TagPolicy { arn, tags });
+        }
+    }
+    for (name, profile) in &before.instance_profiles {
+        let now = after.instance_profiles.get(name).map(|p| &p.tags);
+        if let Some(tags) = previous_owner(&profile.tags, now) {
+            let name = name.clone();
+            steps.add(Stage::Own, Op::TagInstanceProfile { name, tags });
         }
     }
     steps.into_plan()

@@ -4,13 +4,14 @@
 
 use super::actual::ActualState;
 use super::ownership::{is_owned_by, LINEAGE_TAG_KEY};
-use crate::desired::DesiredState;
+use crate::desired::{DesiredInstanceProfile, DesiredState};
 use crate::identity::is_failed_marker;
 use std::collections::BTreeMap;
 
 /// Why an Update from `old` to `new` (both named under the current PhysicalResourceId `cur`)
 /// cannot happen in place: what `cur` owns that `new` no longer names (a role renamed or whose
-/// kind was removed, a renamed policy), and roles that would have to move to another path.
+/// kind was removed, a renamed policy or instance profile), and roles and instance profiles
+/// that would have to move to another path.
 /// Empty means in place. Policies `new` drops altogether (LeastPrivilege turned off) are
 /// removed in place. Only what exists counts: an earlier failed Update left nothing behind.
 pub fn replacement_reasons(
@@ -40,6 +41,31 @@ pub fn replacement_reasons(
             reasons.push(format!("policy {} is renamed", policy.arn));
         }
     }
+    for profile in old.roles.iter().filter_map(|r| r.instance_profile.as_ref()) {
+        let kept = new.roles.iter().any(|r| {
+            r.instance_profile
+                .as_ref()
+                .is_some_and(|p| p.name == profile.name)
+        });
+        if !kept
+            && actual
+                .instance_profiles
+                .get(&profile.name)
+                .is_some_and(|p| owned(&p.tags))
+        {
+            reasons.push(format!("instance profile {} is renamed", profile.name));
+        }
+    }
+    for profile in new.roles.iter().filter_map(|r| r.instance_profile.as_ref()) {
+        if let Some(found) = actual.instance_profiles.get(&profile.name) {
+            if found.path != profile.path && owned(&found.tags) {
+                reasons.push(format!(
+                    "instance profile {} moves from {} to {}",
+                    profile.name, found.path, profile.path
+                ));
+            }
+        }
+    }
     for role in &new.roles {
         if let Some(found) = actual.roles.get(&role.name) {
             if found.path != role.path && owned(&found.tags) {
@@ -64,6 +90,9 @@ pub fn replaced_by(state: &DesiredState, actual: &ActualState, cur: &str) -> Opt
                 .policies
                 .iter()
                 .filter_map(|p| actual.policies.get(&p.arn).map(|a| &a.tags)),
+        )
+        .chain(
+            profiles(state).filter_map(|p| actual.instance_profiles.get(&p.name).map(|a| &a.tags)),
         );
     tags.filter(|t| is_owned_by(t, cur)).find_map(|t| {
         t.get(LINEAGE_TAG_KEY)
@@ -72,10 +101,28 @@ pub fn replaced_by(state: &DesiredState, actual: &ActualState, cur: &str) -> Opt
     })
 }
 
-/// What of `state` exists in `actual` and `wanted` does not name: a role or policy of another
-/// resource's that this request may remove.
+/// The instance profiles of a state's roles.
+fn profiles(state: &DesiredState) -> impl Iterator<Item = &DesiredInstanceProfile> {
+    state
+        .roles
+        .iter()
+        .filter_map(|r| r.instance_profile.as_ref())
+}
+
+/// What of `state` exists in `actual` and `wanted` does not name: a role, policy or instance
+/// profile of another resource's that this request may remove.
 pub fn unwanted(state: &DesiredState, wanted: &DesiredState, actual: &ActualState) -> ActualState {
     ActualState {
+        instance_profiles: profiles(state)
+            .filter(|p| !profiles(wanted).any(|w| w.name == p.name))
+            .filter_map(|p| {
+                actual
+                    .instance_profiles
+                    .get(&p.name)
+                    .map(|a| (p.name.clone(), a.clone()))
+            })
+            .collect(),
+        service_linked: Default::default(),
         roles: state
             .roles
             .iter()
@@ -101,7 +148,7 @@ pub fn unwanted(state: &DesiredState, wanted: &DesiredState, actual: &ActualStat
     }
 }
 
-/// Whether `owner` still owns any of the roles and policies of `state`.
+/// Whether `owner` still owns any of the roles, policies and instance profiles of `state`.
 pub fn owns_any(state: &DesiredState, actual: &ActualState, owner: &str) -> bool {
     let owned = |tags: &BTreeMap<String, String>| is_owned_by(tags, owner);
     state
@@ -112,6 +159,12 @@ pub fn owns_any(state: &DesiredState, actual: &ActualState, owner: &str) -> bool
             .policies
             .iter()
             .any(|p| actual.policies.get(&p.arn).is_some_and(|a| owned(&a.tags)))
+        || profiles(state).any(|p| {
+            actual
+                .instance_profiles
+                .get(&p.name)
+                .is_some_and(|a| owned(&a.tags))
+        })
 }
 
 /// What IAM holds for an Update, read before deciding.
@@ -255,7 +308,7 @@ mod tests {
         };
         ActualState {
             roles: roles.iter().map(role).collect(),
-            policies: Default::default(),
+            ..Default::default()
         }
     }
 

@@ -4,7 +4,9 @@
 
 use ecs_iam_roles::desired::{build, DesiredState, Owner};
 use ecs_iam_roles::identity::stack_env;
-use ecs_iam_roles::plan::{ActualPolicy, ActualRole, ActualState, PolicyVersion};
+use ecs_iam_roles::plan::{
+    ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion,
+};
 use ecs_iam_roles::spec;
 use serde_json::{json, Value};
 
@@ -56,6 +58,25 @@ pub fn as_actual(desired: &DesiredState) -> ActualState {
                 )
             })
             .collect(),
+        instance_profiles: desired
+            .roles
+            .iter()
+            .filter_map(|r| {
+                let p = r.instance_profile.as_ref()?;
+                let found = ActualInstanceProfile {
+                    name: p.name.clone(),
+                    path: p.path.clone(),
+                    roles: vec![r.name.clone()],
+                    tags: p.tags.clone(),
+                };
+                Some((p.name.clone(), found))
+            })
+            .collect(),
+        service_linked: desired
+            .service_linked
+            .iter()
+            .map(|s| s.role_name.to_string())
+            .collect(),
     }
 }
 
@@ -67,5 +88,25 @@ pub fn all_five() -> Value {
         "Task": {"ClusterName": "c"},
         "SsoManagement": {"TrustedPrincipalArn": p},
         "ClusterAccess": {"TrustedPrincipalArn": p},
+    }})
+}
+
+/// Every kind at once: the five above, the instance profile kinds, the service kinds and the
+/// service-linked roles.
+pub fn all_kinds() -> Value {
+    let p = "arn:aws:iam::111122223333:role/granted-access-handler";
+    json!({"Path": "/", "Roles": {
+        "EcsAnywhere": {"LeastPrivilege": "true"},
+        "TaskExecution": {},
+        "Task": {"ClusterName": "c"},
+        "SsoManagement": {"TrustedPrincipalArn": p},
+        "ClusterAccess": {"TrustedPrincipalArn": p},
+        "ContainerInstance": {},
+        "ManagedInstances": {},
+        "Infrastructure": {"Uses": ["Volumes", "LoadBalancers"]},
+        "CodeDeploy": {},
+        "Events": {},
+        "DeploymentHooks": {"FunctionArns": ["arn:aws:lambda:eu-west-1:123456789012:function:x"]},
+        "ServiceLinked": {"Services": ["Ecs", "EcsCompute", "ApplicationAutoScaling"]},
     }})
 }

@@ -74,11 +74,12 @@ fn moto_server_path() -> PathBuf {
     );
 }
 
+static MOTO_ENDPOINT: OnceLock<String> = OnceLock::new();
+
 /// The IAM endpoint: `MOTO_ENDPOINT` if set, else a moto_server started once for this test
 /// binary (it exits when the test process does).
 pub fn moto_endpoint() -> &'static str {
-    static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| {
+    MOTO_ENDPOINT.get_or_init(|| {
         if let Ok(endpoint) = std::env::var("MOTO_ENDPOINT") {
             return endpoint;
         }
@@ -381,6 +382,13 @@ impl Function {
 
     /// The function with these operator settings (environment variables) instead.
     pub async fn start_with(iam_endpoint: &str, operator: &[(&str, &str)]) -> Function {
+        // Never moto itself: a proxy in front answers what moto gets wrong as IAM does
+        // (service-linked roles). A test's own proxy does so already.
+        let proxy = match MOTO_ENDPOINT.get() {
+            Some(moto) if moto == iam_endpoint => Some(proxy::FaultProxy::start(moto).await),
+            _ => None,
+        };
+        let iam_endpoint = proxy.as_ref().map_or(iam_endpoint, |p| p.endpoint.as_str());
         let runtime = RuntimeApi::start().await;
         let spawned = std::time::Instant::now();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles"))
@@ -973,4 +981,64 @@ pub async fn boundary_policy(iam: &aws_sdk_iam::Client) -> String {
         .arn()
         .unwrap()
         .to_string()
+}
+
+/// IAM's view of an instance profile: its path, the roles it holds and its tags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileState {
+    pub path: String,
+    pub roles: Vec<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+pub async fn profile_state(iam: &aws_sdk_iam::Client, name: &str) -> Option<ProfileState> {
+    let got = match iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(got) => got,
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(
+                e.is_no_such_entity_exception(),
+                "GetInstanceProfile {name}: {e}"
+            );
+            return None;
+        }
+    };
+    let profile = got.instance_profile().unwrap();
+    Some(ProfileState {
+        path: profile.path().to_string(),
+        roles: profile
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_string())
+            .collect(),
+        tags: profile
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+    })
+}
+
+/// Every kind at once, with the instance profile kinds and the service-linked roles.
+pub fn all_kinds() -> Value {
+    json!({"Path": "/", "PropagationDelay": "0", "Tags": [{"Key": "team", "Value": "platform"}],
+        "Roles": {
+        "EcsAnywhere": {"LeastPrivilege": "true"},
+        "TaskExecution": {},
+        "Task": {"ClusterName": "c"},
+        "SsoManagement": {"TrustedPrincipalArn": PRINCIPAL},
+        "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL},
+        "ContainerInstance": {},
+        "ManagedInstances": {},
+        "Infrastructure": {"Uses": ["Volumes", "LoadBalancers"]},
+        "CodeDeploy": {},
+        "Events": {},
+        "DeploymentHooks": {"FunctionArns": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:x")]},
+        "ServiceLinked": {"Services": ["Ecs", "EcsCompute", "ApplicationAutoScaling"]},
+    }})
 }

@@ -5,6 +5,10 @@
 //! it stood just before the call (for the authorization test, which replays them through an IAM
 //! policy engine).
 //!
+//! moto names service-linked roles wrongly and answers EntityAlreadyExists for one that
+//! exists: the proxy always answers CreateServiceLinkedRole as IAM does (and the function talks
+//! to moto only through a proxy, `Function::start_with`).
+//!
 //! moto is immediately consistent and case-sensitive about role names; real IAM is neither.
 //! Opt-in emulations (`emulate_propagation`, `emulate_case_insensitive_names`) make the proxy
 //! answer as IAM does, so a test can hold the function to IAM's behaviour, not moto's.
@@ -76,8 +80,9 @@ pub struct Faults {
     pub slow: HashMap<String, Duration>,
     /// Fraction of calls (0.0–1.0) answered with Throttling.
     pub throttle: f64,
-    /// IAM's eventual consistency: after a CreateRole or CreatePolicy lands, this many of the
-    /// writes that follow and name the new role (or attach the new policy) find it missing.
+    /// IAM's eventual consistency: after a CreateRole, CreatePolicy or CreateInstanceProfile
+    /// lands, this many of the writes that follow and name the new role or profile (or attach
+    /// the new policy) find it missing.
     pub propagation_calls: usize,
     /// IAM's role names: unique regardless of case, and looked up regardless of case.
     pub case_insensitive_names: bool,
@@ -167,6 +172,24 @@ fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     Some(&xml[start..end])
 }
 
+/// An instance profile's key among the entities propagating: its name may be a role's too.
+fn profile_key(name: &str) -> String {
+    format!("instance-profile/{name}")
+}
+
+/// The role IAM makes for a service's `CreateServiceLinkedRole` (ECS's; moto names them
+/// `AWSServiceRoleForecs` and the like).
+pub fn service_linked_role_name(service: &str) -> Option<&'static str> {
+    Some(match service {
+        "ecs.amazonaws.com" => "AWSServiceRoleForECS",
+        "ecs-compute.amazonaws.com" => "AWSServiceRoleForECSCompute",
+        "ecs.application-autoscaling.amazonaws.com" => {
+            "AWSServiceRoleForApplicationAutoScaling_ECSService"
+        }
+        _ => return None,
+    })
+}
+
 /// The proxy's state, shared by the connections it serves.
 struct Inner {
     faults: Arc<Mutex<Faults>>,
@@ -179,9 +202,10 @@ struct Inner {
     iam: aws_sdk_iam::Client,
     /// Recorded calls (the state before each is read with `iam`), when recording.
     records: Option<Records>,
-    /// Roles and policies created moments ago, by the name a call gives them (a role name, or
-    /// a policy ARN: role names have no ':', so the two never collide), with how many more
-    /// calls naming them find them missing.
+    /// Roles, policies and instance profiles created moments ago, by the name a call gives
+    /// them (a role name, a policy ARN, `instance-profile/` and a profile name: role names have
+    /// no ':' or '/', so they never collide), with how many more calls naming them find them
+    /// missing.
     propagating: Mutex<HashMap<String, usize>>,
     /// CreateRole calls one at a time while names are compared regardless of case, so two
     /// names differing only in case cannot both pass the check.
@@ -306,7 +330,11 @@ impl Inner {
             self.calls.lock().unwrap().push(NOT_YET_VISIBLE.into());
             return missing;
         }
-        let response = self.forward(req).await;
+        let response = match action {
+            // moto makes service-linked roles under names of its own: answered as IAM does.
+            "CreateServiceLinkedRole" => self.create_service_linked_role(&params).await,
+            _ => self.forward(req).await,
+        };
         self.note_created(action, &params, &response);
         match fault {
             Some(fault) => iam_error(fault.status, &fault.code, &fault.message),
@@ -354,11 +382,76 @@ impl Inner {
         Ok(Request { body, ..req })
     }
 
+    /// IAM's CreateServiceLinkedRole: the role made under the name and path IAM gives the
+    /// service's role (with moto's CreateRole), trusted by the service; if it exists, IAM's
+    /// refusal (`InvalidInput`, not moto's `EntityAlreadyExists`).
+    async fn create_service_linked_role(&self, params: &Map<String, Value>) -> Response {
+        let service = params
+            .get("AWSServiceName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(name) = service_linked_role_name(service) else {
+            let message = format!("The service {service} is not known to this emulation of IAM.");
+            return iam_error(400, "InvalidInput", &message);
+        };
+        if self.iam.get_role().role_name(name).send().await.is_ok() {
+            let message = format!(
+                "Service role name {name} has been taken in this account, please try a different suffix."
+            );
+            return iam_error(400, "InvalidInput", &message);
+        }
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"
+        }]});
+        let made = self
+            .iam
+            .create_role()
+            .role_name(name)
+            .path(format!("/aws-service-role/{service}/"))
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await;
+        let role = match made {
+            Ok(made) => made.role().cloned().expect("CreateRole answers the role"),
+            // Made concurrently by another call: as IAM would say.
+            Err(_) => {
+                let message = format!("Service role name {name} has been taken in this account, please try a different suffix.");
+                return iam_error(400, "InvalidInput", &message);
+            }
+        };
+        let created = role
+            .create_date()
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .expect("a date IAM can print");
+        let trust = percent_encoding::utf8_percent_encode(
+            &trust.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        let body = format!(
+            "<CreateServiceLinkedRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+             <CreateServiceLinkedRoleResult><Role><Path>{}</Path><RoleName>{}</RoleName>\
+             <RoleId>{}</RoleId><Arn>{}</Arn><CreateDate>{created}</CreateDate>\
+             <AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument></Role>\
+             </CreateServiceLinkedRoleResult><ResponseMetadata><RequestId>proxy</RequestId>\
+             </ResponseMetadata></CreateServiceLinkedRoleResponse>",
+            role.path(),
+            role.role_name(),
+            role.role_id(),
+            role.arn(),
+        );
+        Response {
+            status: 200,
+            headers: vec![("content-type".into(), "text/xml".into())],
+            body: body.into_bytes(),
+        }
+    }
+
     /// IAM's eventual consistency: a write naming a role or policy created moments ago may find
     /// it missing, with IAM's own messages. Reads stay consistent, so the tests' checks and the
     /// function's reads see what is there.
     fn not_yet_visible(&self, action: &str, params: &Map<String, Value>) -> Option<Response> {
-        if is_read(action) || action == "CreateRole" || action == "CreatePolicy" {
+        if is_read(action) || action.starts_with("Create") {
             return None;
         }
         let mut propagating = self.propagating.lock().unwrap();
@@ -381,10 +474,16 @@ impl Inner {
             let message = format!("Policy {arn} does not exist or is not attachable.");
             return Some(iam_error(404, "NoSuchEntity", &message));
         }
+        let profile = param("InstanceProfileName");
+        if let Some(name) = profile.filter(|name| charge(&profile_key(name))) {
+            let message = format!("Instance Profile {name} cannot be found.");
+            return Some(iam_error(404, "NoSuchEntity", &message));
+        }
         None
     }
 
-    /// A role or policy moto created starts propagating (whatever answer the proxy gives).
+    /// A role, policy or instance profile moto created starts propagating (whatever answer the
+    /// proxy gives).
     fn note_created(&self, action: &str, params: &Map<String, Value>, response: &Response) {
         let calls = self.faults.lock().unwrap().propagation_calls;
         if calls == 0 || response.status != 200 {
@@ -398,6 +497,10 @@ impl Inner {
             "CreatePolicy" => {
                 xml_text(&String::from_utf8_lossy(&response.body), "Arn").map(str::to_string)
             }
+            "CreateInstanceProfile" => params
+                .get("InstanceProfileName")
+                .and_then(Value::as_str)
+                .map(profile_key),
             _ => None,
         };
         if let Some(key) = created {
@@ -551,9 +654,9 @@ impl FaultProxy {
             .insert(action.into(), fault);
     }
 
-    /// IAM's eventual consistency: after a CreateRole or CreatePolicy lands, the next `calls`
-    /// writes naming that role (or attaching that policy) are answered NoSuchEntity with IAM's
-    /// message (0: off).
+    /// IAM's eventual consistency: after a CreateRole, CreatePolicy or CreateInstanceProfile
+    /// lands, the next `calls` writes naming that role or profile (or attaching that policy)
+    /// are answered NoSuchEntity with IAM's message (0: off).
     pub fn emulate_propagation(&self, calls: usize) {
         self.faults.lock().unwrap().propagation_calls = calls;
     }
