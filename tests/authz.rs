@@ -69,6 +69,28 @@ fn properties(path: &str, boundary: Option<&str>, suffix: &str) -> Value {
             "ClusterAccess": {"TrustedPrincipalArn": PRINCIPAL, "ExternalId": "granted-1"},
         }
     });
+    // The rest of ECS's roles: instance profiles, service-linked roles, inline PassRole and
+    // InvokeFunction documents, the new AWS managed policies.
+    let roles = props["Roles"].as_object_mut().unwrap();
+    roles.insert("ContainerInstance".into(), json!({"SsmManaged": "true"}));
+    roles.insert(
+        "Infrastructure".into(),
+        json!({"Uses": ["Volumes", "LoadBalancers", "ExpressServices"]}),
+    );
+    roles.insert("CodeDeploy".into(), json!({}));
+    roles.insert("Events".into(), json!({}));
+    roles.insert(
+        "DeploymentHooks".into(),
+        json!({"FunctionArns": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:hook")]}),
+    );
+    roles.insert(
+        "ServiceLinked".into(),
+        json!({"Services": ["Ecs", "EcsCompute", "ApplicationAutoScaling"]}),
+    );
+    // Its role must live at "/" (the ECS infrastructure policy passes only role/ecsInstanceRole*).
+    if path == "/" {
+        roles.insert("ManagedInstances".into(), json!({}));
+    }
     if let Some(arn) = boundary {
         props["PermissionsBoundary"] = json!(arn);
     }
