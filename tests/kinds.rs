@@ -236,3 +236,104 @@ async fn other_invalid_input_from_create_service_linked_role_fails() {
         answer.reason()
     );
 }
+
+#[tokio::test]
+async fn container_instance_with_ssm() {
+    create_check_delete(json!({"Roles": {"ContainerInstance": {"SsmManaged": "true"}}})).await;
+}
+
+#[tokio::test]
+async fn managed_instances() {
+    create_check_delete(
+        json!({"Roles": {"ManagedInstances": {"InstanceProfileName": name("mi")}}}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn infrastructure_every_use() {
+    create_check_delete(json!({"Roles": {"Infrastructure": {"Uses": [
+        "Volumes", "ServiceConnectTls", "VpcLattice", "ManagedInstances", "LoadBalancers", "ExpressServices"
+    ]}}}))
+    .await;
+}
+
+#[tokio::test]
+async fn code_deploy_least_privilege() {
+    create_check_delete(json!({"Roles": {"CodeDeploy": {"LeastPrivilege": "true"}}})).await;
+}
+
+#[tokio::test]
+async fn events_passing_this_resources_task_roles() {
+    create_check_delete(json!({"Roles": {
+        "Events": {}, "TaskExecution": {}, "Task": {"ClusterName": name("cluster")}
+    }}))
+    .await;
+}
+
+#[tokio::test]
+async fn deployment_hooks() {
+    let hook = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:smoke-test:live");
+    create_check_delete(json!({"Roles": {"DeploymentHooks": {"FunctionArns": [hook]}}})).await;
+}
+
+#[tokio::test]
+async fn task_execution_extras() {
+    create_check_delete(json!({"Roles": {"TaskExecution": {
+        "Secrets": [
+            format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:db-AbCdEf"),
+            format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/url"),
+        ],
+        "KmsKeyArns": [format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab")],
+        "EnvironmentFiles": ["arn:aws:s3:::app-config/prod.env"],
+    }}}))
+    .await;
+}
+
+/// The new kinds' properties change in place: IAM holds exactly the new state, under the same
+/// id, and drift is put right.
+#[tokio::test]
+async fn new_kinds_update_in_place_and_repair_drift() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let hook = |name: &str| format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}");
+    let p1 = json!({"Roles": {
+        "Infrastructure": {"Uses": ["Volumes"]},
+        "DeploymentHooks": {"FunctionArns": [hook("a")]},
+        "TaskExecution": {},
+        "Events": {"PassRoleArns": [format!("arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole")]},
+    }});
+    let created = conv.create(p1.clone()).await;
+    assert_iam_matches(&iam, &conv, &created, &p1).await;
+    let id = created.physical_id();
+
+    let p2 = json!({"Roles": {
+        "Infrastructure": {"Uses": ["LoadBalancers", "ExpressServices"]},
+        "DeploymentHooks": {"FunctionArns": [hook("a"), hook("b")]},
+        "TaskExecution": {"KmsKeyArns": [format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/k1")]},
+        "Events": {},
+    }});
+    let updated = conv.update(&id, p2.clone(), p1.clone()).await;
+    assert_eq!(updated.physical_id(), id, "in place");
+    assert_iam_matches(&iam, &conv, &updated, &p2).await;
+
+    // Drift: a managed policy detached by hand and an inline policy deleted by hand.
+    let infrastructure = updated.data("InfrastructureRoleName");
+    iam.detach_role_policy()
+        .role_name(&infrastructure)
+        .policy_arn("arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role_policy()
+        .role_name(updated.data("DeploymentHooksRoleName"))
+        .policy_name("InvokeHooks")
+        .send()
+        .await
+        .unwrap();
+    let repaired = conv.update(&id, p2.clone(), p2.clone()).await;
+    assert_iam_matches(&iam, &conv, &repaired, &p2).await;
+
+    conv.delete(&id, p2.clone()).await.assert_success();
+    assert_all_gone(&iam, &conv, &id, &p2).await;
+}
