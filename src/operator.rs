@@ -67,7 +67,7 @@ impl Operator {
         let mut errors = vec![];
         if !spec.path.starts_with(&self.managed_path) {
             errors.push(PropertyError {
-                property: "Path".into(),
+                property: crate::spec::PATH.into(),
                 message: format!(
                     "{:?} is outside {:?}, the only path this function manages (its ManagedPath); use {:?} or a path under it",
                     spec.path, self.managed_path, self.managed_path

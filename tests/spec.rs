@@ -1024,3 +1024,24 @@ fn new_kinds_role_names_must_differ_from_the_others() {
         )
     );
 }
+
+#[test]
+fn two_kinds_cannot_share_an_instance_profile() {
+    let e = one_error(json!({"Roles": {
+        "ContainerInstance": {"InstanceProfileName": "shared"},
+        "ManagedInstances": {"InstanceProfileName": "Shared"},
+    }}));
+    assert_eq!(e.property, "Roles.ManagedInstances.InstanceProfileName");
+    assert!(
+        e.message
+            .contains("also the instance profile of ContainerInstance"),
+        "{}",
+        e.message
+    );
+    // The default is the role's name.
+    let e = one_error(json!({"Roles": {
+        "ContainerInstance": {"RoleName": "ecsInstanceRole"},
+        "ManagedInstances": {"InstanceProfileName": "ecsInstanceRole"},
+    }}));
+    assert_eq!(e.property, "Roles.ManagedInstances.InstanceProfileName");
+}

@@ -135,6 +135,18 @@ impl Session<'_> {
             {
                 Ok(())
             }
+            // An add that landed although IAM did not say so: the retry finds the profile full
+            // (one role per instance profile), and the role is the one in it.
+            Err(e) if e.code == "LimitExceeded" && e.after_uncertain_attempt => match op {
+                Op::AddToInstanceProfile { role, profile } => {
+                    match self.read_instance_profile(profile).await {
+                        Ok(Some(found)) if found.roles == [role.clone()] => Ok(()),
+                        Ok(_) => Err(e),
+                        Err(check) => Err(check),
+                    }
+                }
+                _ => Err(e),
+            },
             // An earlier attempt landed although IAM did not say so: the entity carries this
             // request's owner tag.
             Err(e) if e.is_already_exists() && e.after_uncertain_attempt => {

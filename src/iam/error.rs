@@ -73,6 +73,10 @@ fn quota_hint(message: &str) -> String {
             "InstanceProfilesPerAccount",
             "instance profiles per account, 1,000 by default",
         ),
+        (
+            "InstanceSessionsPerInstanceProfile",
+            "roles per instance profile, 1",
+        ),
     ];
     let named = quotas
         .iter()

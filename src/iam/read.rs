@@ -120,7 +120,7 @@ impl Session<'_> {
 
     /// One instance profile: GetInstanceProfile carries its roles and its tags (moto has no
     /// ListInstanceProfileTags; IAM's GetInstanceProfile returns the tags too).
-    async fn read_instance_profile(
+    pub(super) async fn read_instance_profile(
         &self,
         name: &str,
     ) -> Result<Option<ActualInstanceProfile>, IamError> {

@@ -44,7 +44,7 @@ impl RoleKind for ManagedInstances {
         }
         if cx.path != "/" {
             errors.push(PropertyError {
-                property: "Path".into(),
+                property: crate::spec::PATH.into(),
                 message: format!("{:?} cannot hold the {} role, which must be at path \"/\": {why}", cx.path, Self::NAME),
             });
         }

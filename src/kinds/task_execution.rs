@@ -36,10 +36,10 @@ impl RoleKind for TaskExecution {
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
         let mut read = |property: &Property| {
-            let invalid = properties.has(property);
+            let present = properties.has(property);
             match properties.list(property) {
                 Some(arns) => Some(arns),
-                None if invalid => None,
+                None if present => None,
                 None => Some(vec![]),
             }
         };

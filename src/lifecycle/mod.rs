@@ -92,7 +92,7 @@ impl Lifecycle<'_> {
             partition: None,
             ..self.context(env)
         };
-        spec::parse_in(properties, context).ok()
+        spec::parse_known(properties, context).ok()
     }
 
     /// The stack must live where the function manages IAM: checked before the first IAM call.

@@ -42,9 +42,10 @@ pub(super) fn converge_instance_profile(
         None if !accepted => Some(AdoptionRecord::default()),
         None => None,
     };
-    if accepted {
+    if accepted && record.is_none() {
         // IAM lets a profile hold one role: another must leave before this one can be added,
-        // so the removal runs in the first phase (the profile is already this resource's).
+        // so the removal runs in the first phase (the profile is already this resource's). An
+        // adopted profile is only ever added to: someone's role put in it stays.
         for other in found.roles.iter().filter(|r| **r != role.name) {
             let leave = Op::RemoveFromInstanceProfile {
                 role: other.clone(),

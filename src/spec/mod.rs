@@ -6,23 +6,30 @@ mod reader;
 mod tags;
 
 use crate::iam_rules::{check_path, check_policy_arn};
-use crate::kinds::{CheckContext, Kind, KindSpec, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME};
+use crate::kinds::{
+    CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
+};
 pub use reader::KindReader;
 use reader::{display_key, Checker};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// The top-level property of the IAM path of everything the resource makes.
+pub const PATH: &str = "Path";
+/// The top-level property of the wait before a SUCCESS answer.
+pub const PROPAGATION_DELAY: &str = "PropagationDelay";
+
 const TOP_LEVEL_PROPERTIES: [&str; 9] = [
     "ServiceToken",
     "ServiceTimeout",
-    "Path",
+    PATH,
     "PermissionsBoundary",
     "Tags",
     "AdoptExisting",
     "RestrictTrustToAccount",
     "Roles",
-    "PropagationDelay",
+    PROPAGATION_DELAY,
 ];
 
 /// `PropagationDelay` when the properties name none, in seconds.
@@ -71,13 +78,13 @@ impl Spec {
             .map(|(kind, role)| (kind.name().to_string(), role.canonical()))
             .collect();
         canonical_json(&json!({
-            "Path": path,
+            PATH: path,
             "PermissionsBoundary": permissions_boundary,
             "Tags": tags,
             "AdoptExisting": adopt_existing,
             "RestrictTrustToAccount": restrict_trust_to_account,
             "Roles": roles,
-            "PropagationDelay": propagation_delay,
+            PROPAGATION_DELAY: propagation_delay,
         }))
     }
 }
@@ -97,6 +104,21 @@ impl RoleSpec {
     /// The customer-managed policy's name, for kinds that take `PolicyName`.
     pub fn policy_name(&self) -> Option<&str> {
         self.values.get(POLICY_NAME.fingerprint_key)?.as_str()
+    }
+
+    /// The instance profile's name as the properties give it, for kinds that have one:
+    /// `InstanceProfileName`, else the role's name (None: both generated).
+    pub fn instance_profile_name(&self) -> Option<&str> {
+        let kind = self.kind.kind();
+        if !kind
+            .properties()
+            .iter()
+            .any(|p| p.name == INSTANCE_PROFILE_NAME.name)
+        {
+            return None;
+        }
+        let given = self.values.get(INSTANCE_PROFILE_NAME.fingerprint_key);
+        given.and_then(Value::as_str).or(self.role_name.as_deref())
     }
 
     fn canonical(&self) -> Value {
@@ -189,6 +211,17 @@ pub fn parse(properties: &Value) -> Result<Spec, SpecError> {
 
 /// Parse and validate `ResourceProperties` for a stack in `context`.
 pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError> {
+    parse_with(properties, context, true)
+}
+
+/// Properties that were accepted once (a Delete's, an Update's old ones): parsed to find what
+/// they made, without the kinds' checks against the rest of the properties, which may depend
+/// on settings that changed since (a `ManagedPath` that is now the default `Path`).
+pub fn parse_known(properties: &Value, context: Context) -> Result<Spec, SpecError> {
+    parse_with(properties, context, false)
+}
+
+fn parse_with(properties: &Value, context: Context, kind_checks: bool) -> Result<Spec, SpecError> {
     let mut c = Checker { errors: vec![] };
     let empty = Map::new();
     let top = match properties {
@@ -202,7 +235,7 @@ pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError>
     c.reject_unknown(top, "", &TOP_LEVEL_PROPERTIES);
 
     let path = c
-        .checked(top, "", "Path", check_path)
+        .checked(top, "", PATH, check_path)
         .unwrap_or_else(|| context.default_path.to_string());
     let permissions_boundary = c.arn(top, "", "PermissionsBoundary", check_policy_arn, context);
     let tags = tags::parse_tags(&mut c, top.get("Tags"));
@@ -211,7 +244,9 @@ pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError>
     let propagation_delay = parse_propagation_delay(&mut c, top);
     let roles = parse_roles(&mut c, top.get("Roles"), context);
     check_names_differ(&mut c, &roles);
-    check_kinds(&mut c, &roles, &path);
+    if kind_checks {
+        check_kinds(&mut c, &roles, &path);
+    }
 
     if c.errors.is_empty() {
         Ok(Spec {
@@ -229,12 +264,12 @@ pub fn parse_in(properties: &Value, context: Context) -> Result<Spec, SpecError>
 }
 
 fn parse_propagation_delay(c: &mut Checker, top: &Map<String, Value>) -> Option<u64> {
-    let text = c.string(top, "", "PropagationDelay")?;
+    let text = c.string(top, "", PROPAGATION_DELAY)?;
     match text.trim().parse::<u64>() {
         Ok(seconds) if seconds <= MAX_PROPAGATION_DELAY => Some(seconds),
         _ => {
             c.fail(
-                "PropagationDelay",
+                PROPAGATION_DELAY,
                 format!("must be a whole number of seconds from 0 to {MAX_PROPAGATION_DELAY}, got {text:?}"),
             );
             None
@@ -332,9 +367,12 @@ fn parse_role(c: &mut Checker, kind: Kind, value: &Value, context: Context) -> O
 fn check_names_differ(c: &mut Checker, roles: &BTreeMap<Kind, RoleSpec>) {
     let mut seen_roles: BTreeMap<String, Kind> = BTreeMap::new();
     let mut seen_policies: BTreeMap<String, Kind> = BTreeMap::new();
+    let mut seen_profiles: BTreeMap<String, Kind> = BTreeMap::new();
     for (kind, role) in roles {
+        let mut role_clash = false;
         if let Some(name) = &role.role_name {
             if let Some(other) = seen_roles.insert(name.to_ascii_lowercase(), *kind) {
+                role_clash = true;
                 c.fail(
                     format!("Roles.{kind}.{}", ROLE_NAME.name),
                     format!(
@@ -352,6 +390,16 @@ fn check_names_differ(c: &mut Checker, roles: &BTreeMap<Kind, RoleSpec>) {
                         "{name:?} is also the {} of {other}; policy names must differ",
                         POLICY_NAME.name
                     ),
+                );
+            }
+        }
+        // An instance profile holds one role: two kinds cannot share one. (A profile named
+        // after a clashing role name clashes too; that is said once, above.)
+        if let Some(name) = role.instance_profile_name().filter(|_| !role_clash) {
+            if let Some(other) = seen_profiles.insert(name.to_ascii_lowercase(), *kind) {
+                c.fail(
+                    format!("Roles.{kind}.{}", INSTANCE_PROFILE_NAME.name),
+                    format!("{name:?} is also the instance profile of {other}; instance profile names must differ"),
                 );
             }
         }
