@@ -16,7 +16,8 @@
 //! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption);
 //! - [`account`]: the account and partition the function manages IAM in (STS);
 //! - [`https`]: the AWS SDK's HTTPS client (rustls on ring, as reqwest's);
-//! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check.
+//! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check;
+//! - [`logs`]: the JSON log lines; [`metrics`]: the answered line's CloudWatch metrics (EMF).
 
 pub mod account;
 pub mod adoption;
@@ -30,6 +31,8 @@ pub mod iam_rules;
 pub mod identity;
 pub mod kinds;
 pub mod lifecycle;
+pub mod logs;
+pub mod metrics;
 pub mod operator;
 pub mod order;
 pub mod plan;

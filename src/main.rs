@@ -1,23 +1,17 @@
 use ecs_iam_roles::account::Caller;
 use ecs_iam_roles::handler::{self, Deps};
 use ecs_iam_roles::https;
+use ecs_iam_roles::logs;
+use ecs_iam_roles::metrics::Metrics;
 use ecs_iam_roles::operator::Operator;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing_subscriber::filter::LevelFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .with_env_filter(log_filter())
-        .init();
+    logs::init();
 
     // Clients are built once per process; the SDK reads region, credentials and
     // AWS_ENDPOINT_URL from the standard environment. Its HTTPS client is https.rs's (the SDK
@@ -38,6 +32,10 @@ async fn main() -> Result<(), Error> {
             .connect_timeout(Duration::from_secs(5))
             .build()?,
         operator: Operator::from_env(),
+        metrics: Metrics::from_env().unwrap_or_else(|reason| {
+            tracing::warn!(reason, "metrics namespace not used");
+            Metrics::default()
+        }),
         caller: Caller::new(aws_sdk_sts::Client::new(&config)),
     });
     // The function's own account is learned while the runtime waits for the first event, so
@@ -52,23 +50,4 @@ async fn main() -> Result<(), Error> {
         handler::handle(deps.clone(), event)
     }))
     .await
-}
-
-/// The log level from `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`), read as a bare level (TRACE …
-/// ERROR, FATAL): this crate logs at that level, every other crate at INFO at most. At DEBUG
-/// and TRACE the Lambda runtime and the HTTP stacks log raw events and requests, with the
-/// ResponseURL's signature and ExternalIds; no setting may turn those on.
-fn log_filter() -> tracing_subscriber::EnvFilter {
-    let setting = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_default();
-    let level = match setting.trim().to_ascii_lowercase().as_str() {
-        "trace" => LevelFilter::TRACE,
-        "debug" => LevelFilter::DEBUG,
-        "warn" => LevelFilter::WARN,
-        "error" | "fatal" => LevelFilter::ERROR,
-        _ => LevelFilter::INFO,
-    };
-    let others = level.min(LevelFilter::INFO);
-    tracing_subscriber::EnvFilter::new(format!("{others},ecs_iam_roles={level}"))
 }

@@ -17,6 +17,7 @@ fn deps() -> Arc<Deps> {
         iam: aws_sdk_iam::Client::from_conf(config),
         http: reqwest::Client::new(),
         operator: Ok(Operator::default()),
+        metrics: Default::default(),
         caller: Caller::known(Home {
             account: "123456789012".into(),
             partition: "aws".into(),

@@ -8,6 +8,8 @@ use super::Deps;
 use crate::arn::Arn;
 use crate::identity::{self, failed_marker_id, stack_env};
 use crate::lifecycle::Outcome;
+use crate::logs::JsonMembers;
+use crate::metrics::Answered;
 use crate::protocol::{self, Answer, EventFields};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -76,16 +78,30 @@ pub(super) async fn answer_and_return(
         None if relayed => "(none: relayed by another function, which answers CloudFormation)",
         None => "(none: answered by return value)",
     };
+    let status = if answer.success { "SUCCESS" } else { "FAILED" };
+    let duration_ms = started.elapsed().as_millis() as u64;
+    // The metrics (EMF) and the calls by action are JSON values: members of this one line.
+    let mut members = deps.metrics.members(&Answered {
+        request_type: fields.request_type.as_deref().unwrap_or("?"),
+        status,
+        duration_ms,
+        iam_calls: counts.as_ref().map(|c| c.total),
+        iam_writes: counts.as_ref().map(|c| c.writes),
+        cold_start: deps.metrics.take_cold_start(),
+    });
+    if let Some(counts) = &counts {
+        members.insert("iam_calls_by_action".into(), json!(counts.by_action));
+    }
     tracing::info!(
-        status = if answer.success { "SUCCESS" } else { "FAILED" },
+        status,
         reason = answer.reason.as_deref().unwrap_or(""),
         physical_resource_id = %answer.physical_resource_id,
         iam_calls = counts.as_ref().map(|c| c.total),
         iam_writes = counts.as_ref().map(|c| c.writes),
         iam_retries = counts.as_ref().map(|c| c.retries),
-        iam_calls_by_action = counts.as_ref().map(|c| c.by_action.as_str()),
-        duration_ms = started.elapsed().as_millis() as u64,
+        duration_ms,
         response_url = answered_by,
+        json_members = %JsonMembers(members),
         "answered"
     );
     match sent {

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::iam::Session;
 use crate::identity::failed_marker_id;
 use crate::lifecycle::{self, Lifecycle, UpdateRequest};
+use crate::metrics::Metrics;
 use crate::operator::Operator;
 use crate::protocol::{self, Answer, EventFields};
 use answer::{
@@ -24,6 +25,7 @@ use deadline::{before, deadline_instant, safety_margin, WORK_GRACE};
 use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -36,6 +38,8 @@ pub struct Deps {
     pub operator: Result<Operator, String>,
     /// The account and partition the function manages IAM in.
     pub caller: Caller,
+    /// The answered line's metrics: their namespace, and whether this is the first invocation.
+    pub metrics: Metrics,
 }
 
 /// What arrived: JSON the parser can take, or not (then only its top-level fields were read).
@@ -103,6 +107,9 @@ where
         LogicalResourceId = %fields.logical_resource_id,
         RequestType = fields.request_type.as_deref().unwrap_or("?"),
         LambdaRequestId = %event.context.request_id,
+        // The X-Ray trace id the Runtime API gave this invocation (Lambda-Runtime-Trace-Id): the
+        // runtime's own span carries it too, but only the innermost span is on each line.
+        xrayTraceId = event.context.xray_trace_id.as_deref(),
     );
     async move {
         tracing::debug!(deadline_ms = event.context.deadline, remaining_ms = deadline.saturating_duration_since(Instant::now()).as_millis() as u64, "received");
@@ -155,8 +162,8 @@ pub struct Calls {
     pub writes: usize,
     /// Attempts that retried a failed one.
     pub retries: usize,
-    /// `Action×count`, alphabetical.
-    pub by_action: String,
+    /// Attempts per IAM action, alphabetical.
+    pub by_action: BTreeMap<&'static str, usize>,
 }
 
 /// Handle one event: its answer, and what it did to IAM.
@@ -252,11 +259,6 @@ fn calls(session: &Session<'_>) -> Calls {
         total: session.calls(),
         writes: session.writes(),
         retries: session.retries(),
-        by_action: session
-            .calls_by_action()
-            .iter()
-            .map(|(action, n)| format!("{action}×{n}"))
-            .collect::<Vec<_>>()
-            .join(" "),
+        by_action: session.calls_by_action(),
     }
 }

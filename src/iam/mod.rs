@@ -171,7 +171,7 @@ impl<'a> Session<'a> {
                 return Err(err);
             }
             self.retries.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(action = action.as_str(), target, code = %err.code, message = %err.message, attempt, wait_ms = wait.as_millis() as u64, "retrying IAM call");
+            tracing::warn!(action = action.as_str(), target, code = %err.code, iam_message = %err.message, attempt, wait_ms = wait.as_millis() as u64, "retrying IAM call");
             tokio::time::sleep(wait).await;
         }
     }

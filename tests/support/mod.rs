@@ -140,6 +140,22 @@ struct Invocation {
     done: oneshot::Sender<Result<Value, Value>>,
 }
 
+/// The X-Ray trace header the Runtime API gives the invocation with this Lambda request id (in
+/// `Lambda-Runtime-Trace-Id`): X-Ray's shape, and different for every invocation.
+pub fn trace_id(lambda_request_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(lambda_request_id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "Root=1-{}-{};Parent={};Sampled=0",
+        &hex[..8],
+        &hex[8..32],
+        &hex[32..48]
+    )
+}
+
 /// A Lambda Runtime API serving queued events to the function and collecting its results.
 #[derive(Clone)]
 pub struct RuntimeApi {
@@ -182,6 +198,7 @@ impl RuntimeApi {
                             let next = queue.lock().unwrap().pop_front();
                             if let Some(inv) = next {
                                 pending.lock().unwrap().insert(inv.id.clone(), inv.done);
+                                let trace = trace_id(&inv.id);
                                 return Response {
                                     status: 200,
                                     headers: vec![
@@ -191,7 +208,7 @@ impl RuntimeApi {
                                             "lambda-runtime-invoked-function-arn".into(),
                                             format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecs-iam-roles"),
                                         ),
-                                        ("lambda-runtime-trace-id".into(), "Root=1-0-0".into()),
+                                        ("lambda-runtime-trace-id".into(), trace),
                                         ("content-type".into(), "application/json".into()),
                                     ],
                                     body: inv.event,
