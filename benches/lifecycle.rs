@@ -1,7 +1,7 @@
 //! The benchmark: cold start, peak memory, sizes, and for Create / no-op Update / Delete of the
-//! seeds' five kinds and of every kind at once, the IAM calls, round trips and wall time, at 0 ms
-//! and 100 ms added to each IAM call (a proxy in front of moto). Prints a table; asserts nothing
-//! about time.
+//! first five kinds (EcsAnywhere, TaskExecution, Task, SsoManagement, ClusterAccess) and of every
+//! kind at once, the IAM calls, round trips and wall time, at 0 ms and 100 ms added to each IAM
+//! call (a proxy in front of moto). Prints a table; asserts nothing about time.
 //!
 //! Run with `scripts/bench.sh` (it builds the Lambda zip first and passes its path).
 

@@ -1,6 +1,6 @@
 //! What an adoption changed on a role it did not create, kept in the role's own tags, so that
-//! the adopting resource's Delete can give the role back as it was (seed 003: the role is
-//! repaired in place, never recreated).
+//! the adopting resource's Delete can give the role back as it was (the ECS Developer
+//! Guide page "ECS Anywhere IAM role": the role is repaired in place, never recreated).
 
 use crate::plan::own_tag_key;
 use serde_json::Value;

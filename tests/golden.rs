@@ -1,6 +1,7 @@
 //! Golden tests: the documents each kind renders, compared with expected JSON written by hand
-//! from the seed documents and the Amazon ECS Developer Guide's IAM pages (tests/golden/*.json).
-//! Array order matters: the documents are what the seeds print, in the seeds' order.
+//! from the source documents (the ECS Anywhere workshop, the retail-store ECS workshop, Granted's
+//! ECS access provider setup) and the Amazon ECS Developer Guide's IAM pages (tests/golden/*.json).
+//! Array order matters: the documents are what those sources print, in their order.
 //!
 //! A file holds `stack`, `properties` and `expected`, which has `roles` (by name: `trust`,
 //! `managed`, `inline`) and `policies` (by ARN), and where the properties ask for them
@@ -146,8 +147,8 @@ fn all_five_kinds_as_documented() {
 }
 
 #[test]
-fn least_privilege_and_the_seeds_exact_trust() {
-    check("least-privilege-seed-trust.json");
+fn least_privilege_and_the_sources_exact_trust() {
+    check("least-privilege-source-trust.json");
 }
 
 #[test]
@@ -197,7 +198,7 @@ fn a_generated_managed_instances_role_name_starts_with_ecs_instance_role() {
 }
 
 #[test]
-fn seed_000_duplicate_action_is_emitted_once() {
+fn granted_duplicate_action_is_emitted_once() {
     let document = ecs_iam_roles::kinds::sso_management::management_policy();
     let actions = document["Statement"][0]["Action"].as_array().unwrap();
     let count = actions
@@ -208,6 +209,6 @@ fn seed_000_duplicate_action_is_emitted_once() {
     assert_eq!(
         actions.len(),
         21,
-        "seed 000 lists 22 actions, one of them twice"
+        "Granted's ECS access provider setup lists 22 actions, one of them twice"
     );
 }

@@ -38,7 +38,8 @@ fn converged_state_plans_nothing() {
 fn equivalent_documents_in_other_shapes_are_not_drift() {
     let want = desired(json!({"Roles": {"EcsAnywhere": {}}, "RestrictTrustToAccount": "false"}));
     let mut actual = as_actual(&want);
-    // Seed 002 prints the same trust with a lone Statement object and a one-element list.
+    // The ECS Developer Guide page "IAM permissions for ECS Anywhere" prints the same trust with
+    // a lone Statement object and a one-element list.
     actual.roles.values_mut().next().unwrap().trust = json!({
         "Version": "2012-10-17",
         "Statement": {"Effect": "Allow", "Principal": {"Service": ["ssm.amazonaws.com"]}, "Action": "sts:AssumeRole"}

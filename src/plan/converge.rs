@@ -117,8 +117,9 @@ fn converge_role(
         return Ok(());
     };
     let accepted = claim_role(role, found, ownership)?;
-    // A role this project did not create is only ever added to (seed 003's repair), and what
-    // was added is recorded on it so that Delete can give it back as it was.
+    // A role this project did not create is only ever added to (the repair that the ECS
+    // Developer Guide page "ECS Anywhere IAM role" describes), and what was added is recorded on
+    // it so that Delete can give it back as it was.
     let mut record = match AdoptionRecord::from_tags(&found.tags).filter(|_| accepted) {
         Some(adopted) => Some(adopted),
         None if !accepted => Some(AdoptionRecord::default()),

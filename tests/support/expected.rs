@@ -1,8 +1,8 @@
 //! What IAM should hold for some properties, written by hand from the contract (its "What each
-//! kind creates" and "More of ECS" tables, and the seeds) and the Amazon ECS Developer Guide's
-//! IAM pages, independently of the library: the conversation tests compare IAM with this, so a
-//! mistake in `desired`, the kinds or the plan cannot hide behind itself. Names the function
-//! generates are taken from the answer, and checked for their shape.
+//! kind creates" and "More of ECS" tables, and the documents it follows) and the Amazon ECS
+//! Developer Guide's IAM pages, independently of the library: the conversation tests compare IAM
+//! with this, so a mistake in `desired`, the kinds or the plan cannot hide behind itself. Names
+//! the function generates are taken from the answer, and checked for their shape.
 //!
 //! Only the properties that shape IAM are read: `PropagationDelay` (which the test harness sets
 //! to 0 on every event that does not set it) and CloudFormation's own `ServiceToken` and
