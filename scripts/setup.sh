@@ -5,6 +5,8 @@
 #   authorization test replays the function's IAM calls through;
 # - test-tools/cdk-relay/node_modules (npm, from its lockfile): aws-cdk-lib, whose own
 #   provider-framework runtime the relay test runs, and the AWS SDK clients it loads (~200 MB).
+# - examples/cdk/node_modules (npm, from its lockfile): the CDK example's aws-cdk-lib,
+#   constructs, TypeScript, ts-node and the CDK CLI (~245 MB), to type-check and synthesize it.
 # Each re-runs only when its pinned list changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +33,4 @@ npm_tool() {
 }
 npm_tool test-tools/authz "the IAM policy engine"
 npm_tool test-tools/cdk-relay "aws-cdk-lib's provider framework and the AWS SDK clients it loads"
+npm_tool examples/cdk "the CDK example's aws-cdk-lib, TypeScript and CDK CLI"

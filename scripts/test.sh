@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Run every check and test: format, cfn-lint on the SAM template and examples, clippy, unit and
-# property tests, and the integration tests (the real binary under a Lambda Runtime API,
-# moto_server as IAM, a local ResponseURL), including the authorization test (the IAM calls
-# replayed through an IAM policy engine against the template's execution role).
+# Run every check and test: format, cfn-lint on the SAM template and examples, the CDK example
+# (type-checked, synthesized offline, its template linted), clippy, unit and property tests, and
+# the integration tests (the real binary under a Lambda Runtime API, moto_server as IAM, a local
+# ResponseURL), including the authorization test (the IAM calls replayed through an IAM policy
+# engine against the template's execution role).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export MOTO_SERVER="$PWD/.venv/bin/moto_server"
 cargo fmt --all -- --check
 .venv/bin/cfn-lint template.yaml examples/*.yaml
+# The CDK example: type-checked, synthesized offline by the pinned CDK CLI (a placeholder asset;
+# any network attempt fails it), and its template linted. tests/cdk.rs checks what it synthesizes.
+(cd examples/cdk && node_modules/.bin/tsc --noEmit)
+scripts/cdk-synth.sh target/cdk/synth
+.venv/bin/cfn-lint target/cdk/synth/EcsIamRoles.template.json
 cargo clippy --all-targets --locked -- -D warnings
 # The IAM policy engine behaves as the authorization test assumes (missing keys, iam-data facts).
 node test-tools/authz/selftest.mjs

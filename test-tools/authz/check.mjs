@@ -39,10 +39,14 @@ function fail(message) {
 function usage() {
   return [
     'usage: node test-tools/authz/check.mjs --template template.yaml [--param Name=Value ...]',
+    '         [--setting Name=Value ...]',
     '         [--calls FILE.jsonl ...] [--escalations] [--render] [--role LogicalId]',
     '',
     '  --template FILE   the CloudFormation template (YAML or JSON)',
     '  --param N=V       override a template parameter (or a pseudo parameter, e.g. AWS::AccountId)',
+    '  --setting N=V     an operator setting (ManagedPath, RequiredPermissionsBoundaryArn) that the',
+    '                    template took at synth time instead of as a parameter (the CDK example);',
+    '                    the escalation table uses it',
     '  --calls FILE      JSON lines, one IAM call each (repeatable); exit 1 if any is denied',
     '  --escalations     check that the escalation table is denied and the sanity rows allowed',
     '  --render          print the rendered identity policies as JSON and exit',
@@ -51,7 +55,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const opts = { template: null, params: [], calls: [], escalations: false, render: false, role: 'FunctionRole' };
+  const opts = { template: null, params: [], settings: [], calls: [], escalations: false, render: false, role: 'FunctionRole' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -61,6 +65,7 @@ function parseArgs(argv) {
     switch (a) {
       case '--template': opts.template = next(); break;
       case '--param': opts.params.push(next()); break;
+      case '--setting': opts.settings.push(next()); break;
       case '--calls': opts.calls.push(next()); break;
       case '--escalations': opts.escalations = true; break;
       case '--render': opts.render = true; break;
@@ -124,7 +129,7 @@ function loadTemplate(file) {
 const NO_VALUE = Symbol('AWS::NoValue');
 
 class Renderer {
-  constructor(template, overrides) {
+  constructor(template, overrides, settings = []) {
     this.t = template;
     this.pseudo = {
       'AWS::Partition': DEFAULT_PARTITION,
@@ -167,6 +172,18 @@ class Renderer {
       }
       this.params[name] = v;
     }
+    // Settings the template has no parameter for (it was synthesized with them put in).
+    this.settings = {};
+    for (const o of settings) {
+      const eq = o.indexOf('=');
+      if (eq <= 0) fail(`--setting wants Name=Value, got ${JSON.stringify(o)}`);
+      const name = o.slice(0, eq);
+      if (!['ManagedPath', 'RequiredPermissionsBoundaryArn'].includes(name)) {
+        fail(`--setting ${name}: only ManagedPath and RequiredPermissionsBoundaryArn are settings`);
+      }
+      if (name in declared) fail(`--setting ${name}: the template has a parameter ${name}; use --param`);
+      this.settings[name] = o.slice(eq + 1);
+    }
     this.condCache = new Map();
     this.inProgress = new Set();
   }
@@ -176,7 +193,7 @@ class Renderer {
   get region() { return this.pseudo['AWS::Region']; }
   get stack() { return this.pseudo['AWS::StackName']; }
 
-  param(name) { return this.params[name]; }
+  param(name) { return this.params[name] ?? this.settings[name]; }
 
   render(x, where = '') {
     if (Array.isArray(x)) {
@@ -1222,7 +1239,7 @@ async function checkEscalations(renderer, builder, sim) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const template = loadTemplate(opts.template);
-  const renderer = new Renderer(template, opts.params);
+  const renderer = new Renderer(template, opts.params, opts.settings);
   const role = executionRole(renderer, opts.role);
   const all = [...role.identityPolicies, ...(role.boundaryPolicies ?? [])];
   const problems = lintPolicies(all);
