@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the other scripts need into ignored folders of the repository:
-# - .venv (PyPI): moto_server, cargo-lambda, ziglang and cfn-lint;
+# - .venv (PyPI): moto_server, cargo-lambda, ziglang, cfn-lint and the SAM CLI;
+# - .venv-checkov (PyPI): checkov, apart because its exact boto3 pin conflicts with the SAM CLI's;
 # - test-tools/authz/node_modules (npm, from its lockfile): the IAM policy engine that the
 #   authorization test replays the function's IAM calls through;
 # - test-tools/cdk-relay/node_modules (npm, from its lockfile): aws-cdk-lib, whose own
@@ -11,14 +12,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stamp=.venv/.requirements-installed
-if ! { [ -f "$stamp" ] && cmp -s scripts/requirements-dev.txt "$stamp"; }; then
-  command -v python3 >/dev/null || { echo "setup: python3 is needed (apt-get install python3 python3-venv)" >&2; exit 1; }
-  echo "setup: installing moto, cargo-lambda, ziglang and cfn-lint into .venv" >&2
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-dev.txt
-  cp scripts/requirements-dev.txt "$stamp"
-fi
+# py_tool VENV REQUIREMENTS WHAT: pip install REQUIREMENTS into VENV unless it matches them.
+py_tool() {
+  local venv=$1 requirements=$2 what=$3
+  local stamp=$venv/.requirements-installed
+  if ! { [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; }; then
+    command -v python3 >/dev/null || { echo "setup: python3 is needed (apt-get install python3 python3-venv)" >&2; exit 1; }
+    echo "setup: installing $what into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+  fi
+}
+py_tool .venv scripts/requirements-dev.txt "moto, cargo-lambda, ziglang, cfn-lint and the SAM CLI"
+py_tool .venv-checkov scripts/requirements-checkov.txt "checkov"
 
 # npm_tool DIR WHAT: `npm ci` in DIR unless its node_modules matches its lockfile.
 npm_tool() {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run every check and test: format, cfn-lint on the SAM template and examples, the CDK example
-# (type-checked, synthesized offline, its template linted), clippy, unit and property tests, and
-# the integration tests (the real binary under a Lambda Runtime API, moto_server as IAM, a local
-# ResponseURL), including the authorization test (the IAM calls replayed through an IAM policy
-# engine against the template's execution role).
+# Run every check and test: format, cfn-lint on the SAM template and examples, `sam validate
+# --lint` and checkov on the SAM template, the CDK example (type-checked, synthesized offline, its
+# template linted), clippy, `sam build` (where the arm64 Rust target is
+# installed), unit and property tests, and the integration tests (the real binary under a Lambda
+# Runtime API, moto_server as IAM, a local ResponseURL), including the authorization test (the
+# IAM calls replayed through an IAM policy engine against the template's execution role).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -15,7 +16,41 @@ cargo fmt --all -- --check
 (cd examples/cdk && node_modules/.bin/tsc --noEmit)
 scripts/cdk-synth.sh target/cdk/synth
 .venv/bin/cfn-lint target/cdk/synth/EcsIamRoles.template.json
+# The SAM CLI's own check of every template with the Serverless transform, offline: a region is
+# all it needs (no credentials, no network), and it sends no telemetry.
+export SAM_CLI_TELEMETRY=0
+sam_templates=(template.yaml)
+for f in examples/*.yaml; do
+  if grep -q '^Transform:.*AWS::Serverless-2016-10-31' "$f"; then sam_templates+=("$f"); fi
+done
+for f in "${sam_templates[@]}"; do
+  AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template-file "$f"
+done
+# checkov on the function's template, offline (--skip-download): any finding not suppressed in
+# the template itself, with its reason (Metadata: checkov: skip), fails.
+.venv-checkov/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 cargo clippy --all-targets --locked -- -D warnings
+# `sam build` as a user runs it: the arm64 bootstrap through cargo-lambda. Only where the
+# aarch64 Rust target is installed (rustup target add aarch64-unknown-linux-gnu); its own target
+# directory (scripts/bench.sh's), so the cross build does not invalidate the host's.
+# SKIP_SAM_BUILD=1 skips it (a cold release build: several minutes).
+if [ "${SKIP_SAM_BUILD:-}" = 1 ]; then
+  echo "test: sam build skipped (SKIP_SAM_BUILD=1)" >&2
+elif ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+  echo "test: sam build skipped: the Rust target aarch64-unknown-linux-gnu is not installed (rustup target add aarch64-unknown-linux-gnu)" >&2
+else
+  PATH="$PWD/.venv/bin:$PATH" CARGO_TARGET_DIR="$PWD/target/arm64" AWS_DEFAULT_REGION=us-east-1 \
+    .venv/bin/sam build --build-dir target/sam/build
+  bootstrap=target/sam/build/Function/bootstrap
+  # An ELF file (7f 'E' 'L' 'F'), 64-bit little-endian, whose e_machine (bytes 18-19) is
+  # EM_AARCH64 (0xb7): what Architectures: [arm64] runs.
+  header=$(od -An -tx1 -N20 "$bootstrap" | tr -d ' \n')
+  if [ "${header:0:12}" != 7f454c460201 ] || [ "${header:36:4}" != b700 ]; then
+    echo "test: $bootstrap is not a 64-bit little-endian arm64 ELF (header $header)" >&2
+    exit 1
+  fi
+  echo "test: sam build: $bootstrap is an arm64 ELF ($(wc -c <"$bootstrap") bytes)" >&2
+fi
 # The IAM policy engine behaves as the authorization test assumes (missing keys, iam-data facts).
 node test-tools/authz/selftest.mjs
 log=target/test-output.log

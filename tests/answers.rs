@@ -102,6 +102,16 @@ async fn an_update_of_a_resource_whose_create_failed_creates_it_and_the_markers_
         .create(json!({"Roles": {"TaskExecution": {"RoleName": "has space"}}}))
         .await;
     assert_eq!(bad.status(), "FAILED");
+    // The line template.yaml's FailedAnswersMetricFilter counts, `{ $.message = "answered" &&
+    // $.status = "FAILED" }`, at INFO, which every ApplicationLogLevel the template allows keeps.
+    let logs = conv.function.log_text();
+    let failed: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["message"] == "answered" && l["status"] == "FAILED")
+        .collect();
+    assert_eq!(failed.len(), 1, "{logs}");
+    assert_eq!(failed[0]["level"], "INFO", "{}", failed[0]);
     let marker = bad.physical_id();
 
     let props = json!({"Roles": {"TaskExecution": {"RoleName": name("made-by-update")}}});

@@ -80,3 +80,23 @@ fn the_cdk_examples_policy_is_the_templates() {
          `node test-tools/authz/policy-fragment.mjs template.yaml > examples/cdk/execution-role-policy.json`"
     );
 }
+
+/// The alarm on FAILED answers counts the function's own "answered" lines (tests/answers.rs
+/// checks that a FAILED answer logs exactly such a line, at INFO), and the log level cannot be
+/// set above INFO, where Lambda would drop those lines.
+#[test]
+fn the_failed_answers_metric_filter_matches_the_answered_line() {
+    let text = template();
+    assert!(
+        text.contains(r#"FilterPattern: '{ $.message = "answered" && $.status = "FAILED" }'"#),
+        "template.yaml's FailedAnswersMetricFilter pattern changed: change tests/answers.rs with it"
+    );
+    assert!(
+        text.contains("AllowedValues: [TRACE, DEBUG, INFO]"),
+        "ApplicationLogLevel must not allow WARN or above: the answered lines are INFO"
+    );
+    assert!(
+        !text.contains("AWS_LAMBDA_LOG_LEVEL:"),
+        "Lambda sets AWS_LAMBDA_LOG_LEVEL from LoggingConfig.ApplicationLogLevel"
+    );
+}
