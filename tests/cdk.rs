@@ -184,7 +184,6 @@ fn check(settings: &Settings) {
         "the function's environment variables are template.yaml's"
     );
     let expected: Map<String, Value> = [
-        ("AWS_LAMBDA_LOG_LEVEL", "info"),
         (
             "ECS_IAM_ROLES_ALLOW_ADOPTION",
             if settings.allow_adoption {
@@ -195,6 +194,7 @@ fn check(settings: &Settings) {
         ),
         ("ECS_IAM_ROLES_MANAGED_PATH", settings.managed_path),
         ("ECS_IAM_ROLES_REQUIRED_BOUNDARY", settings.boundary),
+        ("ECS_IAM_ROLES_METRICS_NAMESPACE", "EcsIamRoles"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), json!(v)))
@@ -283,18 +283,18 @@ fn check(settings: &Settings) {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["logs", "manage-owned-iam"]);
+    assert_eq!(names, ["logs", "on-failure-destination", "manage-owned-iam"]);
     assert_eq!(
         from_cdk, from_template,
         "the CDK function's role differs from template.yaml's FunctionRole ({})",
         settings.name
     );
-    let statements = from_cdk[1]["policy"]["Statement"].as_array().unwrap();
+    let statements = from_cdk[2]["policy"]["Statement"].as_array().unwrap();
     let sids: Vec<&str> = statements
         .iter()
         .map(|s| s["Sid"].as_str().unwrap())
         .collect();
-    assert!(sids.contains(&"ClaimUntagged") && sids.contains(&"AttachCatalogPolicies"));
+    assert!(sids.contains(&"ClaimUntagged") && sids.contains(&"AttachKindPolicies"));
     assert_eq!(
         sids.contains(&"RequireBoundary") && sids.contains(&"KeepBoundary"),
         !settings.boundary.is_empty(),

@@ -14,7 +14,9 @@
 import { Aws, CfnOutput, CustomResource, Duration, Fn, RemovalPolicy, Stack, StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import * as fs from "fs";
 import * as path from "path";
@@ -132,8 +134,16 @@ export class EcsIamRolesStack extends Stack {
     const logGroup = new logs.LogGroup(this, "FunctionLogGroup", {
       logGroupName: Fn.sub("/aws/lambda/${AWS::StackName}-ecs-iam-roles"),
       retention: settings.logRetentionInDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // The record of the IAM changes made: kept when the stack goes, as template.yaml keeps it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Invocations that still fail after Lambda's retries: stacks that would wait for an answer.
+    const failedInvocations = new sqs.Queue(this, "FailedInvocationsQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    // template.yaml's logical id, so that the role's statement on it reads the same.
+    (failedInvocations.node.defaultChild as sqs.CfnQueue).overrideLogicalId("FailedInvocationsQueue");
 
     // template.yaml's FunctionRole, written as CloudFormation (L1) so that its documents are
     // exactly the template's: the L2 Role would rewrite them and add AWSLambdaBasicExecutionRole.
@@ -163,6 +173,19 @@ export class EcsIamRolesStack extends Stack {
             ],
           },
         },
+        {
+          policyName: "on-failure-destination",
+          policyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "sqs:SendMessage",
+                Resource: failedInvocations.queueArn,
+              },
+            ],
+          },
+        },
         { policyName: "manage-owned-iam", policyDocument: executionRolePolicy(settings) },
       ],
     });
@@ -179,12 +202,21 @@ export class EcsIamRolesStack extends Stack {
       // Imported, not mutable: nothing may add a statement or a managed policy to it.
       role: iam.Role.fromRoleArn(this, "ExecutionRole", role.attrArn, { mutable: false }),
       logGroup,
+      // JSON lines at INFO: Lambda passes the level as AWS_LAMBDA_LOG_LEVEL, and the one
+      // "answered" line per request (INFO) is what the FAILED-answer alarms count.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      // As template.yaml: two retries, then the queue (the role's own statement allows it; the
+      // role is immutable, so the destination adds nothing to it).
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new destinations.SqsDestination(failedInvocations),
       environment: {
-        AWS_LAMBDA_LOG_LEVEL: "info",
         // The operator's settings, as template.yaml passes them; adoption always explicit.
         ECS_IAM_ROLES_ALLOW_ADOPTION: settings.allowAdoption ? "true" : "false",
         ECS_IAM_ROLES_MANAGED_PATH: settings.managedPath,
         ECS_IAM_ROLES_REQUIRED_BOUNDARY: settings.requiredPermissionsBoundaryArn,
+        ECS_IAM_ROLES_METRICS_NAMESPACE: "EcsIamRoles",
       },
     });
     this.serviceToken = fn.functionArn;
