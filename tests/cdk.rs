@@ -283,7 +283,10 @@ fn check(settings: &Settings) {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["logs", "on-failure-destination", "manage-owned-iam"]);
+    assert_eq!(
+        names,
+        ["logs", "on-failure-destination", "manage-owned-iam"]
+    );
     assert_eq!(
         from_cdk, from_template,
         "the CDK function's role differs from template.yaml's FunctionRole ({})",

@@ -1009,35 +1009,11 @@ pub struct ProfileState {
 }
 
 pub async fn profile_state(iam: &aws_sdk_iam::Client, name: &str) -> Option<ProfileState> {
-    let got = match iam
-        .get_instance_profile()
-        .instance_profile_name(name)
-        .send()
-        .await
-    {
-        Ok(got) => got,
-        Err(e) => {
-            let e = e.into_service_error();
-            assert!(
-                e.is_no_such_entity_exception(),
-                "GetInstanceProfile {name}: {e}"
-            );
-            return None;
-        }
-    };
-    let profile = got.instance_profile().unwrap();
+    let found = instance_profile_state(iam, name).await?;
     Some(ProfileState {
-        path: profile.path().to_string(),
-        roles: profile
-            .roles()
-            .iter()
-            .map(|r| r.role_name().to_string())
-            .collect(),
-        tags: profile
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
+        path: found.path,
+        roles: found.roles,
+        tags: found.tags.into_iter().collect(),
     })
 }
 
