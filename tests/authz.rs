@@ -307,26 +307,8 @@ fn check(set: &str, records: &[Value], params: &[(String, String)]) -> (String, 
     let calls = dir.join(format!("{set}.jsonl"));
     let lines: Vec<String> = records.iter().map(Value::to_string).collect();
     std::fs::write(&calls, lines.join("\n") + "\n").unwrap();
-    let mut command = Command::new("node");
-    command
-        .arg(checker())
-        .arg("--template")
-        .arg(root().join("template.yaml"))
-        .arg("--calls")
-        .arg(&calls)
-        .arg("--escalations");
-    for (k, v) in params {
-        command.arg("--param").arg(format!("{k}={v}"));
-    }
-    let out = command
-        .output()
-        .expect("run node (scripts/setup.sh names it as a prerequisite)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (text, out.status.success())
+    let calls = calls.to_str().expect("a UTF-8 path");
+    run_checker(&["--calls", calls, "--escalations"], params)
 }
 
 fn summary<'a>(output: &'a str, prefix: &str) -> Option<&'a str> {

@@ -135,29 +135,34 @@ async fn all_five_kinds_take_few_round_trips() {
     proxy.set_latency(Duration::from_millis(700));
     let conv = Conversation::with(&proxy.endpoint, 0).await;
     let props = all_five();
-    let created = conv.create(props.clone()).await;
-    created.assert_success();
-    let create_trips = proxy.round_trips();
-    proxy.clear_calls();
-    conv.update(&created.physical_id(), props.clone(), props.clone())
-        .await
-        .assert_success();
-    let update_trips = proxy.round_trips();
+    let (created, create_trips) = round_trips_of(&proxy, conv.create(props.clone())).await;
+    let id = created.physical_id();
+    let update = conv.update(&id, props.clone(), props.clone());
+    let (_, update_trips) = round_trips_of(&proxy, update).await;
     assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
-    proxy.clear_calls();
-    conv.delete(&created.physical_id(), props)
-        .await
-        .assert_success();
-    let delete_trips = proxy.round_trips();
-    assert!(create_trips <= 3, "Create took {create_trips} round trips");
-    assert!(
-        update_trips <= 3,
-        "no-op Update took {update_trips} round trips"
-    );
-    assert!(delete_trips <= 4, "Delete took {delete_trips} round trips");
+    let (_, delete_trips) = round_trips_of(&proxy, conv.delete(&id, props)).await;
     println!(
         "round trips: Create {create_trips}, no-op Update {update_trips}, Delete {delete_trips}"
     );
+    assert_round_trips(create_trips, update_trips, delete_trips);
+}
+
+/// A request that succeeds, and the round trips of its IAM calls.
+async fn round_trips_of(
+    proxy: &FaultProxy,
+    request: impl std::future::Future<Output = Answer>,
+) -> (Answer, usize) {
+    proxy.clear_calls();
+    let answer = request.await;
+    answer.assert_success();
+    (answer, proxy.round_trips())
+}
+
+/// Create in at most 3 round trips, a no-op Update in 3, Delete in 4.
+fn assert_round_trips(create: usize, update: usize, delete: usize) {
+    assert!(create <= 3, "Create took {create} round trips");
+    assert!(update <= 3, "no-op Update took {update} round trips");
+    assert!(delete <= 4, "Delete took {delete} round trips");
 }
 
 #[tokio::test]
@@ -168,9 +173,7 @@ async fn all_kinds_take_few_round_trips() {
     proxy.set_latency(Duration::from_millis(700));
     let conv = Conversation::with(&proxy.endpoint, 0).await;
     let props = all_kinds();
-    let created = conv.create(props.clone()).await;
-    created.assert_success();
-    let create_trips = proxy.round_trips();
+    let (created, create_trips) = round_trips_of(&proxy, conv.create(props.clone())).await;
     let profiles = [
         created.data("ContainerInstanceInstanceProfileName"),
         created.data("ManagedInstancesInstanceProfileName"),
@@ -179,26 +182,15 @@ async fn all_kinds_take_few_round_trips() {
         let state = profile_state(&iam, profile).await.expect("made");
         assert_eq!(state.roles.len(), 1, "{profile}: {state:?}");
     }
-    proxy.clear_calls();
-    conv.update(&created.physical_id(), props.clone(), props.clone())
-        .await
-        .assert_success();
-    let update_trips = proxy.round_trips();
+    let id = created.physical_id();
+    let update = conv.update(&id, props.clone(), props.clone());
+    let (_, update_trips) = round_trips_of(&proxy, update).await;
     assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
-    proxy.clear_calls();
-    conv.delete(&created.physical_id(), props.clone())
-        .await
-        .assert_success();
-    let delete_trips = proxy.round_trips();
+    let (_, delete_trips) = round_trips_of(&proxy, conv.delete(&id, props.clone())).await;
     println!(
         "round trips, all kinds: Create {create_trips}, no-op Update {update_trips}, Delete {delete_trips}"
     );
-    assert!(create_trips <= 3, "Create took {create_trips} round trips");
-    assert!(
-        update_trips <= 3,
-        "no-op Update took {update_trips} round trips"
-    );
-    assert!(delete_trips <= 4, "Delete took {delete_trips} round trips");
+    assert_round_trips(create_trips, update_trips, delete_trips);
     for profile in &profiles {
         assert!(
             profile_state(&iam, profile).await.is_none(),

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::account::Caller;
+use crate::kinds::Kind;
 use crate::operator::Operator;
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -159,4 +160,18 @@ async fn work_past_the_budget_is_answered_timed_out_before_the_deadline() {
         sent["Reason"].as_str().unwrap().starts_with("timed out"),
         "{sent}"
     );
+}
+
+#[tokio::test]
+async fn adoption_can_be_turned_off() {
+    let raw = json!({
+        "RequestType": "Create", "RequestId": "r1", "ResponseURL": "http://127.0.0.1:1/x",
+        "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/s/g",
+        "LogicalResourceId": "EcsRoles", "ResourceType": "Custom::EcsIamRoles",
+        "ResourceProperties": {"Roles": {Kind::TaskExecution.name(): {}}, "AdoptExisting": "true"}
+    });
+    let (answer, calls) = process(&deps(), &raw, Instant::now() + Duration::from_secs(30)).await;
+    assert!(!answer.success);
+    assert!(answer.reason.unwrap().contains("AllowAdoption"));
+    assert_eq!(calls.total, 0, "refused before any IAM call");
 }
