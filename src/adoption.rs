@@ -65,30 +65,46 @@ impl AdoptionRecord {
     /// The record as tags: the marker and the chunks. Values are base64 (IAM allows few
     /// characters in tag values), each at most 256 characters.
     pub fn to_tags(&self) -> BTreeMap<String, String> {
-        let json = serde_json::to_string(self).expect("the record serializes");
-        let encoded = aws_smithy_types::base64::encode(json.as_bytes());
-        let mut tags = BTreeMap::new();
-        let chunks: Vec<&[u8]> = encoded.as_bytes().chunks(TAG_VALUE_MAX).collect();
-        tags.insert(MARKER_KEY.to_string(), chunks.len().to_string());
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            let chunk = String::from_utf8(chunk.to_vec()).expect("base64 is ASCII");
-            tags.insert(format!("{CHUNK_KEY_PREFIX}{i}"), chunk);
-        }
-        tags
+        let json = serde_json::to_vec(self).expect("the record serializes");
+        chunked_tags(MARKER_KEY, CHUNK_KEY_PREFIX, &json)
     }
 
     /// The record of an adopted role, or None if the role was not adopted. A record that
     /// cannot be read is an empty one: the role is left as it is.
     pub fn from_tags(tags: &BTreeMap<String, String>) -> Option<AdoptionRecord> {
-        let chunks: usize = tags.get(MARKER_KEY)?.parse().unwrap_or(0);
-        let encoded: Option<String> = (0..chunks)
-            .map(|i| tags.get(&format!("{CHUNK_KEY_PREFIX}{i}")).cloned())
-            .collect();
-        let record = encoded
-            .and_then(|e| aws_smithy_types::base64::decode(e).ok())
-            .and_then(|json| serde_json::from_slice(&json).ok());
+        let json = unchunked(tags, MARKER_KEY, CHUNK_KEY_PREFIX)?;
+        let record = json.and_then(|json| serde_json::from_slice(&json).ok());
         Some(record.unwrap_or_default())
     }
+}
+
+/// `bytes` as tags: `marker` holding the number of chunks, and the chunks of their base64 under
+/// `prefix` followed by 0, 1, …. One stream instead of a tag per field: IAM allows 50 tags per
+/// entity and 256 characters per value.
+pub(crate) fn chunked_tags(marker: &str, prefix: &str, bytes: &[u8]) -> BTreeMap<String, String> {
+    let encoded = aws_smithy_types::base64::encode(bytes);
+    let mut tags = BTreeMap::new();
+    let chunks: Vec<&[u8]> = encoded.as_bytes().chunks(TAG_VALUE_MAX).collect();
+    tags.insert(marker.to_string(), chunks.len().to_string());
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let chunk = String::from_utf8(chunk.to_vec()).expect("base64 is ASCII");
+        tags.insert(format!("{prefix}{i}"), chunk);
+    }
+    tags
+}
+
+/// The bytes [`chunked_tags`] wrote: None without `marker`, `Some(None)` when the chunks cannot
+/// be read back.
+pub(crate) fn unchunked(
+    tags: &BTreeMap<String, String>,
+    marker: &str,
+    prefix: &str,
+) -> Option<Option<Vec<u8>>> {
+    let chunks: usize = tags.get(marker)?.parse().unwrap_or(0);
+    let encoded: Option<String> = (0..chunks)
+        .map(|i| tags.get(&format!("{prefix}{i}")).cloned())
+        .collect();
+    Some(encoded.and_then(|e| aws_smithy_types::base64::decode(e).ok()))
 }
 
 #[cfg(test)]

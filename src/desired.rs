@@ -3,6 +3,7 @@
 //! needs (`crate::kinds`).
 
 use crate::arn::Arn;
+use crate::handover;
 use crate::identity::{generated_name, generated_name_after, StackEnv};
 use crate::kinds::{documents::aws_managed_policy_arn, Design, DesignContext, Kind};
 use crate::plan::{LINEAGE_TAG_KEY, OWNER_TAG_KEY};
@@ -69,8 +70,16 @@ pub struct Owner<'a> {
     pub env: &'a StackEnv,
     pub logical_id: &'a str,
     pub physical_id: &'a str,
-    /// The PhysicalResourceId this resource replaces, recorded for a rollback.
-    pub replaces: Option<&'a str>,
+    /// The resource this one replaces, recorded on everything it owns for a rollback.
+    pub replaces: Option<Replacing<'a>>,
+}
+
+/// The resource a replacement replaces: its PhysicalResourceId and its properties.
+#[derive(Debug, Clone, Copy)]
+pub struct Replacing<'a> {
+    pub physical_id: &'a str,
+    /// The replaced resource's `ResourceProperties` (the Update's old properties).
+    pub properties: &'a Value,
 }
 
 impl<'a> Owner<'a> {
@@ -111,7 +120,11 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
     let mut tags = spec.tags.clone();
     tags.insert(OWNER_TAG_KEY.to_string(), owner.physical_id.to_string());
     if let Some(replaced) = owner.replaces {
-        tags.insert(LINEAGE_TAG_KEY.to_string(), replaced.to_string());
+        tags.insert(
+            LINEAGE_TAG_KEY.to_string(),
+            replaced.physical_id.to_string(),
+        );
+        tags.extend(handover::to_tags(replaced.properties));
     }
     let generated = |label: &str| generated_name(env, owner.logical_id, owner.physical_id, label);
     // Every role's name first: a kind's design may name another kind's role (`Events`).

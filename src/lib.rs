@@ -7,6 +7,7 @@
 //! - [`spec`]: `ResourceProperties` checked and typed (every input error is found here);
 //! - [`identity`]: stack environment, PhysicalResourceId and generated names;
 //! - [`desired`]: the IAM state a spec asks for, and the output keys;
+//! - [`handover`]: the replaced resource's properties, kept on what a replacement owns;
 //! - [`plan`]: desired vs actual → IAM operations (pure);
 //! - [`iam`]: the only place IAM is called;
 //! - [`protocol`]: the event and the one answer PUT to the ResponseURL;
@@ -25,6 +26,7 @@ pub mod arn;
 pub mod desired;
 pub mod error;
 pub mod handler;
+pub mod handover;
 pub mod https;
 pub mod iam;
 pub mod iam_rules;

@@ -231,6 +231,19 @@ async fn conversations(set: &ParamSet) -> (Vec<Value>, Vec<(String, String)>) {
     step(&mut records, &mut seen, "rollback of the replacement");
     conv.delete(&new_id, renamed.clone()).await.assert_success();
     step(&mut records, &mut seen, "delete after the rollback");
+    // The same replacement rolled back by its Delete alone (the engine returns to the old id
+    // without an Update, as MiniStack does): what it took over goes back to the old id.
+    let again = conv.update(&id, renamed.clone(), changed.clone()).await;
+    again.assert_success();
+    step(&mut records, &mut seen, "replacement again");
+    let given = conv.delete(&again.physical_id(), renamed.clone()).await;
+    given.assert_success();
+    assert!(given.reason().contains(&id), "{}", given.reason());
+    step(
+        &mut records,
+        &mut seen,
+        "rollback as the replacement's Delete alone",
+    );
 
     // A replacement that fails half-way gives everything back.
     fail_next_attach(&proxy);

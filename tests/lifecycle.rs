@@ -2,6 +2,8 @@
 //! step: updates in place, replacement and its cleanup, UPDATE_ROLLBACK, drift repair,
 //! adoption, and duplicate deliveries.
 
+#[path = "lifecycle/replacement.rs"]
+mod replacement;
 mod support;
 
 use serde_json::json;

@@ -18,7 +18,10 @@ use tokio::time::Instant;
 /// The answer to a request the lifecycle handled: here its error becomes the Reason.
 pub(super) fn answer_of(outcome: Outcome) -> Answer {
     match outcome.result {
-        Ok(outputs) => Answer::success(outcome.physical_id, outputs),
+        Ok(outputs) => Answer {
+            reason: outcome.note,
+            ..Answer::success(outcome.physical_id, outputs)
+        },
         Err(error) => Answer::failed(outcome.physical_id, error.to_string()),
     }
 }

@@ -34,6 +34,9 @@ pub type Outputs = BTreeMap<String, String>;
 pub struct Outcome {
     pub physical_id: String,
     pub result: Result<Outputs, Error>,
+    /// What a SUCCESS answer says besides (its Reason): what was kept that would otherwise
+    /// have been deleted, and why.
+    pub note: Option<String>,
 }
 
 impl Outcome {
@@ -41,6 +44,7 @@ impl Outcome {
         Outcome {
             physical_id: physical_id.to_string(),
             result,
+            note: None,
         }
     }
 }

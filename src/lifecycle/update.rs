@@ -1,7 +1,7 @@
 //! Update: read what the decision needs, let `plan::decide_update` decide, and carry it out.
 
 use super::{check_belongs, env_of, Lifecycle, Outcome, Outputs};
-use crate::desired::{self, DesiredState, Owner};
+use crate::desired::{self, DesiredState, Owner, Replacing};
 use crate::error::Error;
 use crate::identity::StackEnv;
 use crate::identity::{self, is_failed_marker};
@@ -52,7 +52,10 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
             let fingerprint = read.spec.fingerprint();
             let id = identity::replacement_id(env, r.stack_id, r.logical_id, cur, &fingerprint);
             let owner = Owner {
-                replaces: Some(cur),
+                replaces: Some(Replacing {
+                    physical_id: cur,
+                    properties: r.old_properties,
+                }),
                 ..Owner::new(env, r.logical_id, &id)
             };
             let desired = desired::build(&read.spec, &owner);

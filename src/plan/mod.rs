@@ -9,11 +9,12 @@
 //! value), `op` (the IAM writes), `ownership` (the tags that say who owns what; whose roles a
 //! plan may change), `policy` (documents compared as IAM compares them), `converge` (Create,
 //! Update and drift repair), `instance_profile` (instance profiles and service-linked roles),
-//! `teardown` (Delete, undo, the give-back of adopted roles) and `update` (the Update
-//! decision).
+//! `teardown` (Delete, undo, the give-back of adopted roles), `handback` (a replacement's
+//! Delete that a rollback sends alone) and `update` (the Update decision).
 
 mod actual;
 mod converge;
+mod handback;
 mod instance_profile;
 mod op;
 mod ownership;
@@ -24,6 +25,7 @@ mod update;
 
 pub use actual::{ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion};
 pub use converge::{converge, MAX_POLICY_VERSIONS};
+pub use handback::{give_back_state, handed_over_from, without};
 pub use op::{Created, Op};
 pub(crate) use ownership::own_tag_key;
 pub use ownership::{

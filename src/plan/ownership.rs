@@ -2,6 +2,7 @@
 //! defined here), whose roles and policies a plan may change, and IAM's limit on tags.
 
 use super::PlanError;
+use crate::handover;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One of this project's own tag keys: the prefix they all start with is written only here.
@@ -21,7 +22,8 @@ pub const LINEAGE_TAG_KEY: &str = own_tag_key!("replaces");
 
 /// IAM's limit of tags on one role or policy.
 pub const MAX_TAGS_PER_ENTITY: usize = 50;
-/// The tags a user may ask for: the ownership and lineage tags take two of IAM's 50.
+/// The tags a user may ask for: the ownership and lineage tags take two of IAM's 50 (a
+/// replacement's hand-over record takes more: see [`crate::handover`]).
 pub const MAX_USER_TAGS: usize = MAX_TAGS_PER_ENTITY - 2;
 
 /// Whether a tag key is this project's own bookkeeping (never a user tag, never drift).
@@ -93,10 +95,15 @@ pub(super) fn tag_diff(
         .filter(|(k, v)| find(actual, k).as_ref() != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    // Bookkeeping tags (lineage, adoption record) are kept unless replaced.
+    // Bookkeeping tags (lineage, adoption record) are kept unless replaced; a new hand-over
+    // record replaces the old one whole (it may have fewer chunks).
+    let new_record = desired.contains_key(handover::MARKER_KEY);
     let to_remove = actual
         .keys()
-        .filter(|k| find(desired, k).is_none() && !is_bookkeeping_key(k))
+        .filter(|k| {
+            find(desired, k).is_none()
+                && (!is_bookkeeping_key(k) || new_record && handover::is_record_key(k))
+        })
         .cloned()
         .collect();
     (to_set, to_remove)
