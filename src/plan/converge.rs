@@ -25,6 +25,7 @@ pub fn converge(
     actual: &ActualState,
     ownership: &Ownership,
 ) -> Result<Plan, PlanError> {
+    check_desired_tags(desired)?;
     let mut steps = Steps::default();
     for policy in &desired.policies {
         let found = actual.policies.get(&policy.arn);
@@ -47,6 +48,22 @@ pub fn converge(
         }
     }
     Ok(steps.into_plan())
+}
+
+/// Nothing desired may carry more tags than IAM allows (a replacement's hand-over record adds
+/// to the user's): found before any IAM write, not by IAM half-way.
+fn check_desired_tags(desired: &DesiredState) -> Result<(), PlanError> {
+    let profiles = desired
+        .roles
+        .iter()
+        .filter_map(|r| r.instance_profile.as_ref());
+    let entities = (desired.roles.iter().map(|r| ("role", &r.name, &r.tags)))
+        .chain(desired.policies.iter().map(|p| ("policy", &p.arn, &p.tags)))
+        .chain(profiles.map(|p| ("instance profile", &p.name, &p.tags)));
+    for (entity, name, tags) in entities {
+        check_tag_budget(entity, name, tags, &Default::default())?;
+    }
+    Ok(())
 }
 
 /// One customer-managed policy: created, or (if this resource may change it) given its

@@ -188,3 +188,36 @@ async fn a_replacement_of_a_replacement_records_only_its_own_predecessor() {
     conv.delete(&id2, p2.clone()).await.assert_success();
     assert_all_gone(&iam, &conv, &id2, &p2).await;
 }
+
+#[tokio::test]
+async fn a_replacement_whose_record_would_pass_iams_tag_limit_fails_before_any_write() {
+    let iam = iam_client(moto_endpoint()).await;
+    let conv = Conversation::new().await;
+    let (kept, a, b) = (name("kept"), name("a"), name("b"));
+    let tags: Vec<_> = (0..46)
+        .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+        .collect();
+    let mut p1 = before(&kept, &a);
+    p1["Tags"] = json!(tags);
+    let mut p2 = p1.clone();
+    p2["Roles"]["Task"]["RoleName"] = json!(b);
+    let created = conv.create(p1.clone()).await;
+    assert_iam_matches(&iam, &conv, &created, &p1).await;
+
+    // 46 user tags, the owner, the lineage and the record's marker and chunks: over 50.
+    let refused = conv
+        .update(&created.physical_id(), p2.clone(), p1.clone())
+        .await;
+    assert_eq!(refused.status(), "FAILED", "{}", refused.body);
+    assert!(
+        refused.reason().contains("IAM allows 50"),
+        "{}",
+        refused.reason()
+    );
+    assert!(role_state(&iam, &b).await.is_none(), "nothing was made");
+    assert_iam_matches(&iam, &conv, &created, &p1).await;
+    conv.delete(&created.physical_id(), p1.clone())
+        .await
+        .assert_success();
+    assert_all_gone(&iam, &conv, &created.physical_id(), &p1).await;
+}
