@@ -14,7 +14,9 @@
 //! - [`lifecycle`]: Create, Update and Delete: read, plan, apply, and take back on failure;
 //! - [`error`]: the one error a request fails with (its text is the Reason);
 //! - [`handler`]: the guards around the lifecycle (deadline, panics) and the one answer;
-//! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption);
+//! - [`operator`]: the operator's settings (ManagedPath, required boundary, adoption, allowed
+//!   kinds, trusted accounts) and the guardrails they set;
+//! - [`stacks`]: whether a stack is rolling an update back (CloudFormation);
 //! - [`account`]: the account and partition the function manages IAM in (STS);
 //! - [`https`]: the AWS SDK's HTTPS client (rustls on ring, as reqwest's);
 //! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check;
@@ -40,3 +42,4 @@ pub mod order;
 pub mod plan;
 pub mod protocol;
 pub mod spec;
+pub mod stacks;

@@ -4,6 +4,7 @@ use ecs_iam_roles::https;
 use ecs_iam_roles::logs;
 use ecs_iam_roles::metrics::Metrics;
 use ecs_iam_roles::operator::Operator;
+use ecs_iam_roles::stacks::Stacks;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ async fn main() -> Result<(), Error> {
             Metrics::default()
         }),
         caller: Caller::new(aws_sdk_sts::Client::new(&config)),
+        stacks: Stacks::new(aws_sdk_cloudformation::Client::new(&config)),
     });
     // The function's own account is learned while the runtime waits for the first event, so
     // the first request does not wait for STS.

@@ -3,8 +3,11 @@
 //! IAM call. The execution role enforces the same rules in IAM; these checks turn IAM's
 //! AccessDenied into a Reason that names the property to change.
 
+use crate::arn::{is_account_id, Arn};
 use crate::iam_rules::{check_path, check_policy_arn};
+use crate::kinds::{Kind, TRUSTED_PRINCIPAL_ARN};
 use crate::spec::{PropertyError, Spec, SpecError};
+use std::collections::BTreeSet;
 
 /// `true` lets stacks set `AdoptExisting`; anything else (also a missing variable) does not.
 pub const ALLOW_ADOPTION_ENV: &str = "ECS_IAM_ROLES_ALLOW_ADOPTION";
@@ -12,6 +15,46 @@ pub const ALLOW_ADOPTION_ENV: &str = "ECS_IAM_ROLES_ALLOW_ADOPTION";
 pub const MANAGED_PATH_ENV: &str = "ECS_IAM_ROLES_MANAGED_PATH";
 /// The permissions boundary every role must carry (empty or missing: none required).
 pub const REQUIRED_BOUNDARY_ENV: &str = "ECS_IAM_ROLES_REQUIRED_BOUNDARY";
+/// The kinds stacks may ask for, comma-separated (empty or missing: every kind).
+pub const ALLOWED_KINDS_ENV: &str = "ECS_IAM_ROLES_ALLOWED_KINDS";
+/// The accounts whose roles and users may be a `TrustedPrincipalArn`, comma-separated (empty
+/// or missing: the function's own account only; `*`: any account of the partition).
+pub const TRUSTED_ACCOUNTS_ENV: &str = "ECS_IAM_ROLES_TRUSTED_ACCOUNTS";
+
+/// Whose principals a role may trust (`TrustedPrincipalAccounts`). The function's own account
+/// is always among them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TrustedAccounts {
+    /// Only the function's own account (the default).
+    #[default]
+    Own,
+    /// The function's own account and these.
+    Listed(BTreeSet<String>),
+    /// Any account of the partition (`*`, chosen explicitly).
+    Any,
+}
+
+impl TrustedAccounts {
+    fn allows(&self, account: &str, own: &str) -> bool {
+        match self {
+            TrustedAccounts::Any => true,
+            _ if account == own => true,
+            TrustedAccounts::Listed(accounts) => accounts.contains(account),
+            TrustedAccounts::Own => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            TrustedAccounts::Own => "empty: the function's own account only".to_string(),
+            TrustedAccounts::Listed(accounts) => {
+                let listed: Vec<&str> = accounts.iter().map(String::as_str).collect();
+                format!("{} and the function's own", listed.join(","))
+            }
+            TrustedAccounts::Any => "*".to_string(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
@@ -22,6 +65,10 @@ pub struct Operator {
     pub managed_path: String,
     /// `RequiredPermissionsBoundaryArn`.
     pub required_boundary: Option<String>,
+    /// `AllowedKinds` (None: every kind).
+    pub allowed_kinds: Option<BTreeSet<Kind>>,
+    /// `TrustedPrincipalAccounts`.
+    pub trusted_accounts: TrustedAccounts,
 }
 
 impl Default for Operator {
@@ -30,6 +77,8 @@ impl Default for Operator {
             allow_adoption: false,
             managed_path: "/".to_string(),
             required_boundary: None,
+            allowed_kinds: None,
+            trusted_accounts: TrustedAccounts::Own,
         }
     }
 }
@@ -50,10 +99,14 @@ impl Operator {
                 format!("the function is misconfigured: {REQUIRED_BOUNDARY_ENV} (RequiredPermissionsBoundaryArn) {e}")
             })?;
         }
+        let allowed_kinds = parse_allowed_kinds(lookup(ALLOWED_KINDS_ENV).as_deref())?;
+        let trusted_accounts = parse_trusted_accounts(lookup(TRUSTED_ACCOUNTS_ENV).as_deref())?;
         Ok(Operator {
             allow_adoption: lookup(ALLOW_ADOPTION_ENV).as_deref() == Some("true"),
             managed_path,
             required_boundary,
+            allowed_kinds,
+            trusted_accounts,
         })
     }
 
@@ -96,6 +149,98 @@ impl Operator {
             Err(SpecError { errors })
         }
     }
+
+    /// The operator's guardrails on what a request asks for that the resource did not hold
+    /// before: a kind outside `AllowedKinds`, or a `TrustedPrincipalArn` of an account outside
+    /// `TrustedPrincipalAccounts`. `old` is the resource's properties before this request (None
+    /// for a Create): what they already held stays served, so narrowing the settings never
+    /// strands a resource made before. `own_account` is the function's (the stack's) account.
+    pub fn guard(
+        &self,
+        new: &Spec,
+        old: Option<&Spec>,
+        own_account: &str,
+    ) -> Result<(), SpecError> {
+        let mut errors = vec![];
+        for (&kind, role) in &new.roles {
+            let before = old.and_then(|old| old.roles.get(&kind));
+            if let Some(allowed) = &self.allowed_kinds {
+                if before.is_none() && !allowed.contains(&kind) {
+                    let offered: Vec<&str> = allowed.iter().map(|k| k.name()).collect();
+                    errors.push(PropertyError {
+                        property: format!("Roles.{}", kind.name()),
+                        message: format!(
+                            "the kind {} is not offered by this function (its AllowedKinds: {}); nothing was changed. Remove it, or ask the operator to add {} to AllowedKinds",
+                            kind.name(), offered.join(","), kind.name()
+                        ),
+                    });
+                }
+            }
+            let Some(principal) = role.trusted_principal() else {
+                continue;
+            };
+            if before.and_then(|b| b.trusted_principal()) == Some(principal) {
+                continue;
+            }
+            let account = Arn::parse(principal)
+                .map(|arn| arn.account)
+                .unwrap_or_default();
+            if !self.trusted_accounts.allows(account, own_account) {
+                errors.push(PropertyError {
+                    property: format!("Roles.{}.{}", kind.name(), TRUSTED_PRINCIPAL_ARN.name),
+                    message: format!(
+                        "{principal} is in account {account}, whose principals this function may not trust (its TrustedPrincipalAccounts: {}); nothing was changed. Use a principal of account {own_account}, or ask the operator to add {account} to TrustedPrincipalAccounts",
+                        self.trusted_accounts.describe()
+                    ),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(SpecError { errors })
+        }
+    }
+}
+
+/// `AllowedKinds`: kind names, comma-separated; empty is every kind.
+fn parse_allowed_kinds(value: Option<&str>) -> Result<Option<BTreeSet<Kind>>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let mut kinds = BTreeSet::new();
+    for name in value.split(',').map(str::trim) {
+        let kind = Kind::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            format!(
+                "the function is misconfigured: {ALLOWED_KINDS_ENV} (AllowedKinds) names {name:?}, which is not a kind; kinds: {}",
+                known.join(", ")
+            )
+        })?;
+        kinds.insert(kind);
+    }
+    Ok(Some(kinds))
+}
+
+/// `TrustedPrincipalAccounts`: 12-digit account ids, comma-separated, or `*`; empty is the
+/// function's own account only.
+fn parse_trusted_accounts(value: Option<&str>) -> Result<TrustedAccounts, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(TrustedAccounts::Own);
+    };
+    if value == "*" {
+        return Ok(TrustedAccounts::Any);
+    }
+    let mut accounts = BTreeSet::new();
+    for account in value.split(',').map(str::trim) {
+        if !is_account_id(account) {
+            return Err(format!(
+                "the function is misconfigured: {TRUSTED_ACCOUNTS_ENV} (TrustedPrincipalAccounts) holds {account:?}, which is not a 12-digit account id; give account ids separated by commas, or * alone for any account"
+            ));
+        }
+        accounts.insert(account.to_string());
+    }
+    Ok(TrustedAccounts::Listed(accounts))
 }
 
 #[cfg(test)]
@@ -176,5 +321,132 @@ mod tests {
         }))
         .unwrap();
         assert!(op.check(&other_boundary).is_err());
+    }
+
+    fn spec(properties: serde_json::Value) -> Spec {
+        crate::spec::parse(&properties).unwrap()
+    }
+
+    const OWN: &str = "123456789012";
+
+    fn access(principal: &str) -> Spec {
+        spec(
+            json!({"Roles": {Kind::ClusterAccess.name(): {TRUSTED_PRINCIPAL_ARN.name: principal}}}),
+        )
+    }
+
+    #[test]
+    fn guardrail_settings_are_read_strictly() {
+        let op = operator(&[
+            (ALLOWED_KINDS_ENV, " TaskExecution , Task "),
+            (TRUSTED_ACCOUNTS_ENV, "111122223333, 444455556666"),
+        ])
+        .unwrap();
+        assert_eq!(
+            op.allowed_kinds,
+            Some([Kind::TaskExecution, Kind::Task].into())
+        );
+        assert_eq!(
+            op.trusted_accounts,
+            TrustedAccounts::Listed(["111122223333".into(), "444455556666".into()].into())
+        );
+        assert_eq!(
+            operator(&[(TRUSTED_ACCOUNTS_ENV, "*")])
+                .unwrap()
+                .trusted_accounts,
+            TrustedAccounts::Any
+        );
+        let defaults = operator(&[(ALLOWED_KINDS_ENV, ""), (TRUSTED_ACCOUNTS_ENV, " ")]).unwrap();
+        assert_eq!(defaults.allowed_kinds, None);
+        assert_eq!(defaults.trusted_accounts, TrustedAccounts::Own);
+        for (var, value, names) in [
+            (ALLOWED_KINDS_ENV, "TaskExecution,Tsk", "AllowedKinds"),
+            (ALLOWED_KINDS_ENV, "TaskExecution,", "AllowedKinds"),
+            (
+                TRUSTED_ACCOUNTS_ENV,
+                "1111-2222-3333",
+                "TrustedPrincipalAccounts",
+            ),
+            (
+                TRUSTED_ACCOUNTS_ENV,
+                "111122223333,*",
+                "TrustedPrincipalAccounts",
+            ),
+            (
+                TRUSTED_ACCOUNTS_ENV,
+                "arn:aws:iam::111122223333:root",
+                "TrustedPrincipalAccounts",
+            ),
+        ] {
+            let err = operator(&[(var, value)]).unwrap_err();
+            assert!(err.contains(var) && err.contains(names), "{value}: {err}");
+        }
+    }
+
+    #[test]
+    fn principals_of_the_own_account_only_unless_listed_or_any() {
+        let elsewhere = access("arn:aws:iam::999988887777:role/handler");
+        let own = access("arn:aws:iam::123456789012:role/handler");
+        let default = Operator::default();
+        default.guard(&own, None, OWN).unwrap();
+        let err = default.guard(&elsewhere, None, OWN).unwrap_err();
+        assert_eq!(
+            err.errors[0].property,
+            "Roles.ClusterAccess.TrustedPrincipalArn"
+        );
+        assert!(err.to_string().contains("999988887777"), "{err}");
+        assert!(
+            err.to_string().contains("TrustedPrincipalAccounts"),
+            "{err}"
+        );
+
+        let listed = Operator {
+            trusted_accounts: TrustedAccounts::Listed(["999988887777".into()].into()),
+            ..Operator::default()
+        };
+        listed.guard(&elsewhere, None, OWN).unwrap();
+        listed.guard(&own, None, OWN).unwrap();
+        let any = Operator {
+            trusted_accounts: TrustedAccounts::Any,
+            ..Operator::default()
+        };
+        any.guard(&elsewhere, None, OWN).unwrap();
+    }
+
+    #[test]
+    fn only_what_a_request_adds_is_guarded() {
+        let elsewhere = access("arn:aws:iam::999988887777:role/handler");
+        let other = access("arn:aws:iam::999988887777:role/other-handler");
+        let default = Operator::default();
+        // The principal was there before the operator narrowed the settings: kept, served.
+        default.guard(&elsewhere, Some(&elsewhere), OWN).unwrap();
+        // A new principal of an untrusted account is a change, refused.
+        assert!(default.guard(&other, Some(&elsewhere), OWN).is_err());
+
+        let narrow = Operator {
+            allowed_kinds: Some([Kind::TaskExecution].into()),
+            ..Operator::default()
+        };
+        let exec = spec(json!({"Roles": {Kind::TaskExecution.name(): {}}}));
+        let lp = crate::kinds::LEAST_PRIVILEGE.name;
+        let both = spec(
+            json!({"Roles": {Kind::TaskExecution.name(): {}, Kind::CodeDeploy.name(): {lp: "false"}}}),
+        );
+        let both_changed = spec(
+            json!({"Roles": {Kind::TaskExecution.name(): {}, Kind::CodeDeploy.name(): {lp: "true"}}}),
+        );
+        narrow.guard(&exec, None, OWN).unwrap();
+        let err = narrow.guard(&both, None, OWN).unwrap_err();
+        assert_eq!(err.errors[0].property, "Roles.CodeDeploy");
+        assert!(
+            err.to_string().contains("AllowedKinds: TaskExecution"),
+            "{err}"
+        );
+        assert!(
+            narrow.guard(&both, Some(&exec), OWN).is_err(),
+            "a kind added"
+        );
+        narrow.guard(&both_changed, Some(&both), OWN).unwrap();
+        narrow.guard(&exec, Some(&both), OWN).unwrap();
     }
 }

@@ -210,6 +210,26 @@ async fn conversations(set: &ParamSet) -> (Vec<Value>, Vec<(String, String)>) {
         .assert_success();
     step(&mut records, &mut seen, "drift repair");
 
+    // An UPDATE_ROLLBACK that the operator's guardrails refuse now (a principal of an account
+    // the function does not trust): CloudFormation says the stack is rolling back
+    // (cloudformation:DescribeStacks), so it is served; then back to the trusted principal.
+    let mut elsewhere = changed.clone();
+    elsewhere["Roles"]["ClusterAccess"]["TrustedPrincipalArn"] =
+        json!("arn:aws:iam::999988887777:role/granted-access-handler");
+    proxy.set_stack_status(&conv.stack_id, "UPDATE_ROLLBACK_IN_PROGRESS");
+    conv.update(&id, elsewhere.clone(), changed.clone())
+        .await
+        .assert_success();
+    proxy.set_stack_status(&conv.stack_id, "UPDATE_COMPLETE");
+    conv.update(&id, changed.clone(), elsewhere.clone())
+        .await
+        .assert_success();
+    step(
+        &mut records,
+        &mut seen,
+        "rollback served although the guardrails refuse it",
+    );
+
     // A replacement (a role renamed), its rollback, and the rollback's cleanup Delete.
     let renamed = {
         let mut p = changed.clone();

@@ -24,6 +24,8 @@ struct Settings {
     name: &'static str,
     managed_path: &'static str,
     boundary: &'static str,
+    allowed_kinds: &'static str,
+    trusted_accounts: &'static str,
     allow_adoption: bool,
     log_retention: u64,
     /// `-c` overrides; empty for cdk.json's defaults.
@@ -34,6 +36,8 @@ const DEFAULTS: Settings = Settings {
     name: "defaults",
     managed_path: "/",
     boundary: "",
+    allowed_kinds: "",
+    trusted_accounts: "",
     allow_adoption: false,
     log_retention: 30,
     context: &[],
@@ -43,11 +47,15 @@ const OPERATOR: Settings = Settings {
     name: "operator",
     managed_path: "/ecs-iam-roles/",
     boundary: BOUNDARY,
+    allowed_kinds: "TaskExecution,Task",
+    trusted_accounts: "444455556666",
     allow_adoption: true,
     log_retention: 90,
     context: &[
         "managedPath=/ecs-iam-roles/",
         "requiredPermissionsBoundaryArn=arn:aws:iam::123456789012:policy/ecs-boundary",
+        "allowedKinds=TaskExecution,Task",
+        "trustedPrincipalAccounts=444455556666",
         "allowAdoption=true",
         "logRetentionInDays=90",
     ],
@@ -195,6 +203,8 @@ fn check(settings: &Settings) {
         ("ECS_IAM_ROLES_MANAGED_PATH", settings.managed_path),
         ("ECS_IAM_ROLES_REQUIRED_BOUNDARY", settings.boundary),
         ("ECS_IAM_ROLES_METRICS_NAMESPACE", "EcsIamRoles"),
+        ("ECS_IAM_ROLES_ALLOWED_KINDS", settings.allowed_kinds),
+        ("ECS_IAM_ROLES_TRUSTED_ACCOUNTS", settings.trusted_accounts),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), json!(v)))
@@ -257,8 +267,8 @@ fn check(settings: &Settings) {
     );
 
     // Its policies as IAM receives them, rendered by the authorization test's checker, are
-    // exactly template.yaml's for the same settings: `logs` and `manage-owned-iam` (also any
-    // AWS::IAM::Policy the CDK might have attached to the role would show here).
+    // exactly template.yaml's for the same settings (also any AWS::IAM::Policy the CDK might have
+    // attached to the role would show here).
     let mut params = vec![];
     let mut settings_args = vec![];
     for (name, value) in [
@@ -267,6 +277,13 @@ fn check(settings: &Settings) {
     ] {
         params.extend(["--param".to_string(), format!("{name}={value}")]);
         settings_args.extend(["--setting".to_string(), format!("{name}={value}")]);
+    }
+    // Not in the role, but given anyway: the template renders the same role whatever they are.
+    for (name, value) in [
+        ("AllowedKinds", settings.allowed_kinds),
+        ("TrustedPrincipalAccounts", settings.trusted_accounts),
+    ] {
+        params.extend(["--param".to_string(), format!("{name}={value}")]);
     }
     let render = |args: Vec<String>, template: &Path| -> Value {
         let (out, ok) = checker(template, &args);
@@ -285,14 +302,19 @@ fn check(settings: &Settings) {
         .collect();
     assert_eq!(
         names,
-        ["logs", "on-failure-destination", "manage-owned-iam"]
+        [
+            "logs",
+            "on-failure-destination",
+            "read-stack-status",
+            "manage-owned-iam"
+        ]
     );
     assert_eq!(
         from_cdk, from_template,
         "the CDK function's role differs from template.yaml's FunctionRole ({})",
         settings.name
     );
-    let statements = from_cdk[2]["policy"]["Statement"].as_array().unwrap();
+    let statements = from_cdk[3]["policy"]["Statement"].as_array().unwrap();
     let sids: Vec<&str> = statements
         .iter()
         .map(|s| s["Sid"].as_str().unwrap())
@@ -345,4 +367,23 @@ fn the_cdk_example_refuses_settings_the_template_refuses() {
     let (_, output, ok) = synth("refused", &["managedPath=ecs-iam-roles"]);
     assert!(!ok);
     assert!(output.contains("managedPath \"ecs-iam-roles\""), "{output}");
+    // template.yaml's AllowedPattern: letters, commas and spaces (kind names are the function's
+    // to check), and account ids or * alone.
+    let (_, output, ok) = synth("refused", &["allowedKinds=TaskExecution;Task"]);
+    assert!(!ok);
+    assert!(
+        output.contains("allowedKinds \"TaskExecution;Task\""),
+        "{output}"
+    );
+    for accounts in ["444455556666,*", "arn:aws:iam::444455556666:root"] {
+        let (_, output, ok) = synth(
+            "refused",
+            &[&format!("trustedPrincipalAccounts={accounts}")],
+        );
+        assert!(!ok);
+        assert!(
+            output.contains(&format!("trustedPrincipalAccounts \"{accounts}\"")),
+            "{output}"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! The contract's security rules as conversations: each refusal happens before any IAM write
 //! (most before any IAM call), and names what to change.
 
+#[path = "security/guardrails.rs"]
+mod guardrails;
 mod support;
 
 use serde_json::{json, Value};

@@ -17,6 +17,7 @@ use crate::lifecycle::{self, Lifecycle, UpdateRequest};
 use crate::metrics::Metrics;
 use crate::operator::Operator;
 use crate::protocol::{self, Answer, EventFields};
+use crate::stacks::Stacks;
 use answer::{
     answer_and_return, answer_of, fallback_physical_id, panic_message, unreadable_answer,
 };
@@ -38,6 +39,8 @@ pub struct Deps {
     pub operator: Result<Operator, String>,
     /// The account and partition the function manages IAM in.
     pub caller: Caller,
+    /// CloudFormation, asked whether a stack is rolling back.
+    pub stacks: Stacks,
     /// The answered line's metrics: their namespace, and whether this is the first invocation.
     pub metrics: Metrics,
 }
@@ -206,6 +209,7 @@ pub async fn process(deps: &Deps, raw: &Value, budget_end: Instant) -> (Answer, 
         session: Session::new(&deps.iam, before(budget_end, WORK_GRACE)),
         operator,
         caller: &deps.caller,
+        stacks: &deps.stacks,
         access_changed: Default::default(),
     };
     let outcome = match request {

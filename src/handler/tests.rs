@@ -91,6 +91,7 @@ fn deps() -> Arc<Deps> {
             account: "123456789012".into(),
             partition: "aws".into(),
         }),
+        stacks: crate::stacks::Stacks::none(),
     })
 }
 

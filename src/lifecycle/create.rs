@@ -20,6 +20,7 @@ pub(crate) async fn create(
     let admitted = async {
         let env = env_of(stack_id)?;
         let spec = cx.checked_spec(properties, &env)?;
+        cx.guard(&spec, None, &env, stack_id).await?;
         cx.check_home(&env).await?;
         Ok::<_, Error>((env, spec))
     };

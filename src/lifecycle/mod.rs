@@ -19,6 +19,7 @@ use crate::identity::{self, stack_env};
 use crate::operator::Operator;
 use crate::plan::{self, ActualState, Created, Ownership};
 use crate::spec::{self, Spec};
+use crate::stacks::{Stacks, UPDATE_ROLLBACK_IN_PROGRESS};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +55,8 @@ pub(crate) struct Lifecycle<'a> {
     pub session: Session<'a>,
     pub operator: &'a Operator,
     pub caller: &'a Caller,
+    /// CloudFormation, asked whether a stack is rolling back.
+    pub stacks: &'a Stacks,
     /// Set once this request made a role or changed a trust policy or permissions.
     pub access_changed: AtomicBool,
 }
@@ -97,6 +100,39 @@ impl Lifecycle<'_> {
             ..self.context(env)
         };
         spec::parse_known(properties, context).ok()
+    }
+
+    /// The operator's guardrails on what a Create, or an Update from `old`, adds (see
+    /// `Operator::guard`), before any IAM call. An Update they refuse is still served while the
+    /// stack is rolling back: its properties are what the resource held before the update,
+    /// which the guardrails let through then or which predate them.
+    async fn guard(
+        &self,
+        spec: &Spec,
+        old: Option<&Spec>,
+        env: &StackEnv,
+        stack_id: &str,
+    ) -> Result<(), Error> {
+        let Err(refused) = self.operator.guard(spec, old, &env.account) else {
+            return Ok(());
+        };
+        if old.is_none() {
+            return Err(refused.into());
+        }
+        match self.stacks.status(stack_id, self.session.deadline()).await {
+            Ok(status) if status == UPDATE_ROLLBACK_IN_PROGRESS => {
+                tracing::warn!(
+                    refused = %refused,
+                    "served although the operator's settings refuse it: the stack is rolling back"
+                );
+                Ok(())
+            }
+            Ok(_) => Err(refused.into()),
+            Err(why) => {
+                tracing::warn!(why, "could not tell whether the stack is rolling back");
+                Err(refused.into())
+            }
+        }
     }
 
     /// The stack must live where the function manages IAM: checked before the first IAM call.

@@ -96,14 +96,19 @@ pub(super) fn tag_diff(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     // Bookkeeping tags (lineage, adoption record) are kept unless replaced; a new hand-over
-    // record replaces the old one whole (it may have fewer chunks).
+    // record replaces the old one whole (it may have fewer chunks). An entity given back to the
+    // resource it was taken from (a rollback) loses the lineage and the record that name that
+    // resource: they only said where it came from.
     let new_record = desired.contains_key(handover::MARKER_KEY);
+    let returned = !desired.contains_key(LINEAGE_TAG_KEY)
+        && actual.get(LINEAGE_TAG_KEY).is_some()
+        && actual.get(LINEAGE_TAG_KEY) == desired.get(OWNER_TAG_KEY);
+    let superseded = |k: &str| {
+        (new_record || returned) && handover::is_record_key(k) || returned && k == LINEAGE_TAG_KEY
+    };
     let to_remove = actual
         .keys()
-        .filter(|k| {
-            find(desired, k).is_none()
-                && (!is_bookkeeping_key(k) || new_record && handover::is_record_key(k))
-        })
+        .filter(|k| find(desired, k).is_none() && (!is_bookkeeping_key(k) || superseded(k)))
         .cloned()
         .collect();
     (to_set, to_remove)

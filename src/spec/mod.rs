@@ -8,6 +8,7 @@ mod tags;
 use crate::iam_rules::{check_path, check_policy_arn};
 use crate::kinds::{
     CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
+    TRUSTED_PRINCIPAL_ARN,
 };
 pub use reader::KindReader;
 use reader::{display_key, Checker};
@@ -101,6 +102,13 @@ pub struct RoleSpec {
 }
 
 impl RoleSpec {
+    /// The one principal the role trusts, for kinds that take `TrustedPrincipalArn`.
+    pub fn trusted_principal(&self) -> Option<&str> {
+        self.values
+            .get(TRUSTED_PRINCIPAL_ARN.fingerprint_key)?
+            .as_str()
+    }
+
     /// The customer-managed policy's name, for kinds that take `PolicyName`.
     pub fn policy_name(&self) -> Option<&str> {
         self.values.get(POLICY_NAME.fingerprint_key)?.as_str()

@@ -677,6 +677,12 @@ class RequestBuilder {
         resource = `${arnBase}:instance-profile${path}${name}`;
         break;
       }
+      case 'stack': {
+        // CloudFormation's DescribeStacks names the stack by its id (an ARN) or its name.
+        const name = need('StackName');
+        resource = name.startsWith('arn:') ? name : `arn:${partition}:cloudformation:${this.renderer.region}:${account}:stack/${name}/*`;
+        break;
+      }
       case 'user': {
         entity = rec.user ?? null;
         const name = params.UserName ?? entity?.name ?? need('UserName');
@@ -1036,6 +1042,20 @@ function escalationRows(renderer) {
   add('DetachRolePolicy from a role without the owner tag', onRole(unownedRole, 'DetachRolePolicy', { PolicyArn: catalog }));
   add('DeleteRolePolicy on a role without the owner tag', onRole(unownedRole, 'DeleteRolePolicy', { PolicyName: 'p' }));
   add('DeleteRole of a role without the owner tag', onRole(unownedRole, 'DeleteRole'));
+  // CloudFormation: only DescribeStacks, only on this account's stacks in this Region.
+  const stackArn = (account, region) => `arn:${P}:cloudformation:${region}:${account}:stack/other-stack/11111111-2222-3333-4444-555555555555`;
+  add('cloudformation:DescribeStacks on a stack of another account', {
+    action: 'cloudformation:DescribeStacks', params: { StackName: stackArn('210987654321', renderer.region) }
+  });
+  add('cloudformation:DescribeStacks on a stack of another Region', {
+    action: 'cloudformation:DescribeStacks', params: { StackName: stackArn(A, renderer.region === 'eu-west-1' ? 'us-east-1' : 'eu-west-1') }
+  });
+  add('cloudformation:UpdateStack on a stack of this account', {
+    action: 'cloudformation:UpdateStack', params: { StackName: stackArn(A, renderer.region) }
+  });
+  add('cloudformation:DeleteStack on a stack of this account', {
+    action: 'cloudformation:DeleteStack', params: { StackName: stackArn(A, renderer.region) }
+  });
   add('UntagRole on a role without the owner tag', onRole(unownedRole, 'UntagRole', { 'TagKeys.member.1': 'team' }));
   add('TagRole (a non-owner tag) on a role without the owner tag', onRole(unownedRole, 'TagRole', tagParams({ team: 'other' })));
   add('DeletePolicy of a policy without the owner tag', onPolicy(unownedPolicy, 'DeletePolicy'));

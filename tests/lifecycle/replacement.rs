@@ -21,6 +21,16 @@ fn after(kept: &str, task: &str, boundary: &str) -> serde_json::Value {
                      "Task": {"RoleName": task, "ClusterName": "c2"}}})
 }
 
+/// The kept role's tags after it went back to A: A's, bookkeeping included — no lineage or
+/// hand-over record naming A is left on it.
+fn assert_tags_exactly_as_before(tags: &std::collections::HashMap<String, String>, id1: &str) {
+    let want = std::collections::HashMap::from([
+        (OWNER_TAG.to_string(), id1.to_string()),
+        ("team".to_string(), "a".to_string()),
+    ]);
+    assert_eq!(tags, &want);
+}
+
 /// Create A, then the replacing Update to B: (A's answer, B's answer).
 async fn replaced(
     iam: &aws_sdk_iam::Client,
@@ -95,6 +105,7 @@ async fn rollback_as_update_to_b_then_delete_of_b_restores_a_exactly() {
     cleanup.assert_success();
     assert!(role_state(&iam, &b).await.is_none(), "B's new role is gone");
     assert_iam_matches(&iam, &conv, &created, &p1).await;
+    assert_tags_exactly_as_before(&role_state(&iam, &kept).await.unwrap().tags, &id1);
 
     conv.delete(&id1, p1.clone()).await.assert_success();
     assert_all_gone(&iam, &conv, &id1, &p1).await;
@@ -125,8 +136,8 @@ async fn rollback_as_delete_of_b_alone_gives_the_kept_role_back_to_a_as_it_was()
     // A's outputs name the kept role: it exists, with A's tags, no boundary and A's trust.
     assert_iam_matches(&iam, &conv, &created, &p1).await;
     let kept_role = role_state(&iam, &kept).await.unwrap();
-    assert_eq!(kept_role.tags[OWNER_TAG], id1);
     assert_eq!(kept_role.boundary, None);
+    assert_tags_exactly_as_before(&kept_role.tags, &id1);
 
     // The rollback of the rollback is not a thing; the stack's deletion is.
     let deleted = conv.delete(&id1, p1.clone()).await;

@@ -392,6 +392,12 @@ pub struct Function {
 /// ManagedPath, no required boundary.
 pub const TEST_OPERATOR: &[(&str, &str)] = &[("ECS_IAM_ROLES_ALLOW_ADOPTION", "true")];
 
+/// The accounts of the principals the tests and samples trust (Granted's access handler in
+/// another account): every function the tests start trusts them, unless its operator settings
+/// name `ECS_IAM_ROLES_TRUSTED_ACCOUNTS` themselves (empty: the default, own account only).
+pub const TEST_TRUSTED_ACCOUNTS: &str =
+    "111122223333,444455556666,112233445566,111111111111,222222222222,123456789123";
+
 impl Function {
     pub async fn start(iam_endpoint: &str) -> Function {
         Function::start_with(iam_endpoint, TEST_OPERATOR).await
@@ -423,6 +429,7 @@ impl Function {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL", iam_endpoint)
             .env("RUST_BACKTRACE", "0")
+            .env("ECS_IAM_ROLES_TRUSTED_ACCOUNTS", TEST_TRUSTED_ACCOUNTS)
             .envs(operator.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -99,7 +99,11 @@ pub struct FaultProxy {
     /// When each call arrived and when its answer left.
     spans: Spans,
     records: Option<Records>,
+    stacks: Stacks,
 }
+
+/// CloudFormation's answer to DescribeStacks, by stack id: the status the proxy plays.
+type Stacks = Arc<Mutex<HashMap<String, String>>>;
 
 fn action_of(body: &[u8]) -> String {
     String::from_utf8_lossy(body)
@@ -207,6 +211,9 @@ struct Inner {
     /// no ':' or '/', so they never collide), with how many more calls naming them find them
     /// missing.
     propagating: Mutex<HashMap<String, usize>>,
+    /// The stack statuses DescribeStacks answers (CloudFormation, which moto does not play
+    /// for stacks it never made).
+    stacks: Stacks,
     /// CreateRole calls one at a time while names are compared regardless of case, so two
     /// names differing only in case cannot both pass the check.
     creating_role: tokio::sync::Mutex<()>,
@@ -268,6 +275,9 @@ impl Inner {
         if action == "GetCallerIdentity" {
             return self.forward(req).await;
         }
+        if action == "DescribeStacks" {
+            return self.describe_stacks(req).await;
+        }
         if let Some(records) = &self.records {
             let record = self.record_of(&self.iam, &action, &req.body).await;
             records.lock().unwrap().push(record);
@@ -283,6 +293,42 @@ impl Inner {
             span.1 = Some(Instant::now());
         }
         response
+    }
+
+    /// CloudFormation's DescribeStacks: recorded as a CloudFormation call, answered with the
+    /// status set for the stack (its response shape, CloudFormation API Reference), else by
+    /// moto (which knows no such stack).
+    async fn describe_stacks(&self, req: Request) -> Response {
+        let mut params = form_params(&req.body);
+        params.remove("Action");
+        params.remove("Version");
+        let stack_id = params
+            .get("StackName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if let Some(records) = &self.records {
+            let record = json!({"action": "cloudformation:DescribeStacks", "params": params,
+                                "account": super::ACCOUNT, "partition": "aws"});
+            records.lock().unwrap().push(record);
+        }
+        let status = self.stacks.lock().unwrap().get(&stack_id).cloned();
+        let Some(status) = status else {
+            return self.forward(req).await;
+        };
+        let name = stack_id.split('/').nth(1).unwrap_or_default();
+        Response {
+            status: 200,
+            headers: vec![("content-type".into(), "text/xml".into())],
+            body: format!(
+                "<DescribeStacksResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+                 <DescribeStacksResult><Stacks><member><StackId>{stack_id}</StackId>\
+                 <StackName>{name}</StackName><CreationTime>2026-01-01T00:00:00Z</CreationTime>\
+                 <StackStatus>{status}</StackStatus></member></Stacks></DescribeStacksResult>\
+                 <ResponseMetadata><RequestId>proxy</RequestId></ResponseMetadata></DescribeStacksResponse>"
+            )
+            .into_bytes(),
+        }
     }
 
     async fn answer(&self, req: Request, action: &str) -> Response {
@@ -560,6 +606,7 @@ impl FaultProxy {
             iam: super::iam_client(upstream).await,
             records: record.then(Records::default),
             propagating: Default::default(),
+            stacks: Default::default(),
             creating_role: Default::default(),
         });
         let handler: http::Handler = {
@@ -576,7 +623,15 @@ impl FaultProxy {
             calls: proxy.calls.clone(),
             spans: proxy.spans.clone(),
             records: proxy.records.clone(),
+            stacks: proxy.stacks.clone(),
         }
+    }
+
+    /// Answer CloudFormation's DescribeStacks for `stack_id` with `status` (as
+    /// `UPDATE_ROLLBACK_IN_PROGRESS` while a stack rolls an update back).
+    pub fn set_stack_status(&self, stack_id: &str, status: &str) {
+        let mut stacks = self.stacks.lock().unwrap();
+        stacks.insert(stack_id.to_string(), status.to_string());
     }
 
     /// The recorded IAM calls, oldest first (empty unless made with `recording`).

@@ -4,6 +4,8 @@
 //
 //   managedPath                     template.yaml's ManagedPath ("/")
 //   requiredPermissionsBoundaryArn  template.yaml's RequiredPermissionsBoundaryArn ("": none)
+//   allowedKinds                    template.yaml's AllowedKinds ("": every kind)
+//   trustedPrincipalAccounts        template.yaml's TrustedPrincipalAccounts ("": own account only)
 //   allowAdoption                   template.yaml's AllowAdoption ("false"; must be set)
 //   logRetentionInDays              template.yaml's LogRetentionInDays (30)
 //   assetDir                        the directory holding the function's bootstrap (default:
@@ -37,6 +39,8 @@ new EcsIamRolesStack(app, "EcsIamRoles", {
   settings: {
     managedPath: required("managedPath"),
     requiredPermissionsBoundaryArn: context("requiredPermissionsBoundaryArn") ?? "",
+    allowedKinds: context("allowedKinds") ?? "",
+    trustedPrincipalAccounts: context("trustedPrincipalAccounts") ?? "",
     allowAdoption: allowAdoption === "true",
     logRetentionInDays: Number(required("logRetentionInDays")),
   },

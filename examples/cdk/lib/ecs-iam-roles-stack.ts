@@ -1,6 +1,7 @@
 // The function deployed with the CDK as template.yaml deploys it: the same execution role (trust,
-// `logs` policy, `manage-owned-iam` policy), the same settings, and a custom resource that uses
-// the function directly (no Provider framework: the function answers CloudFormation itself).
+// `logs`, `on-failure-destination`, `read-stack-status` and `manage-owned-iam` policies), the
+// same settings, and a custom resource that uses the function directly (no Provider framework:
+// the function answers CloudFormation itself).
 //
 // `execution-role-policy.json` is generated from template.yaml
 // (`node test-tools/authz/policy-fragment.mjs template.yaml`); tests/template.rs fails when it
@@ -8,9 +9,10 @@
 // its role renders to exactly the template's role for the same settings (and runs the
 // authorization test's escalation table against it).
 //
-// The template's parameters ManagedPath, RequiredPermissionsBoundaryArn and AllowAdoption are
-// props here, substituted at synth time (see `executionRolePolicy` below), so the synthesized
-// template has no parameters and the stack stays environment-agnostic.
+// The template's parameters ManagedPath, RequiredPermissionsBoundaryArn, AllowedKinds,
+// TrustedPrincipalAccounts and AllowAdoption are props here, substituted at synth time (see
+// `executionRolePolicy` below), so the synthesized template has no parameters and the stack
+// stays environment-agnostic.
 import { Aws, CfnOutput, CustomResource, Duration, Fn, RemovalPolicy, Stack, StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -30,6 +32,16 @@ export interface EcsIamRolesSettings {
    * (template: RequiredPermissionsBoundaryArn).
    */
   readonly requiredPermissionsBoundaryArn: string;
+  /**
+   * The kinds stacks may ask for, comma-separated (e.g. "TaskExecution,Task"), or "" for every
+   * kind (template: AllowedKinds). Kind names are checked by the function, not here.
+   */
+  readonly allowedKinds: string;
+  /**
+   * The accounts whose principals may be a TrustedPrincipalArn: 12-digit ids, comma-separated,
+   * "" for the function's own account only, "*" for any (template: TrustedPrincipalAccounts).
+   */
+  readonly trustedPrincipalAccounts: string;
   /** Whether stacks may adopt untagged existing roles (template: AllowAdoption). No default. */
   readonly allowAdoption: boolean;
   /** CloudWatch Logs retention of the function's log group (template: LogRetentionInDays). */
@@ -48,6 +60,8 @@ export interface EcsIamRolesStackProps extends StackProps {
 // The template's rules for its parameters (AllowedPattern, AllowedValues).
 const MANAGED_PATH = /^\/([A-Za-z0-9_+=,.@-]+\/)*$/;
 const BOUNDARY_ARN = /^$|^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy\/.+$/;
+const ALLOWED_KINDS = /^[A-Za-z, ]*$/;
+const TRUSTED_ACCOUNTS = /^(\*|[0-9, ]*)$/;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 180, 365];
 
 export function validateSettings(s: EcsIamRolesSettings): void {
@@ -57,6 +71,14 @@ export function validateSettings(s: EcsIamRolesSettings): void {
   if (!BOUNDARY_ARN.test(s.requiredPermissionsBoundaryArn)) {
     throw new Error(
       `requiredPermissionsBoundaryArn ${JSON.stringify(s.requiredPermissionsBoundaryArn)} is not "" or a policy ARN`,
+    );
+  }
+  if (!ALLOWED_KINDS.test(s.allowedKinds)) {
+    throw new Error(`allowedKinds ${JSON.stringify(s.allowedKinds)} is not kind names separated by commas, or ""`);
+  }
+  if (!TRUSTED_ACCOUNTS.test(s.trustedPrincipalAccounts)) {
+    throw new Error(
+      `trustedPrincipalAccounts ${JSON.stringify(s.trustedPrincipalAccounts)} is not account ids separated by commas, "" or "*"`,
     );
   }
   if (typeof s.allowAdoption !== "boolean") {
@@ -186,6 +208,21 @@ export class EcsIamRolesStack extends Stack {
             ],
           },
         },
+        // As template.yaml: whether a stack is rolling an update back (asked only when the
+        // guardrails would refuse an Update), on this account's stacks in this Region.
+        {
+          policyName: "read-stack-status",
+          policyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "cloudformation:DescribeStacks",
+                Resource: Fn.sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"),
+              },
+            ],
+          },
+        },
         { policyName: "manage-owned-iam", policyDocument: executionRolePolicy(settings) },
       ],
     });
@@ -217,6 +254,8 @@ export class EcsIamRolesStack extends Stack {
         ECS_IAM_ROLES_MANAGED_PATH: settings.managedPath,
         ECS_IAM_ROLES_REQUIRED_BOUNDARY: settings.requiredPermissionsBoundaryArn,
         ECS_IAM_ROLES_METRICS_NAMESPACE: "EcsIamRoles",
+        ECS_IAM_ROLES_ALLOWED_KINDS: settings.allowedKinds,
+        ECS_IAM_ROLES_TRUSTED_ACCOUNTS: settings.trustedPrincipalAccounts,
       },
     });
     this.serviceToken = fn.functionArn;
