@@ -2,6 +2,8 @@
 # Install what the other scripts need into ignored folders of the repository:
 # - .venv (PyPI): moto_server, cargo-lambda, ziglang, cfn-lint and the SAM CLI;
 # - .venv-checkov (PyPI): checkov, apart because its exact boto3 pin conflicts with the SAM CLI's;
+# - .venv-engine (PyPI): MiniStack (a CloudFormation engine), aws-sam-translator, boto3 and pytest
+#   for the stack-level tests (scripts/stack-test.sh), apart for the same reason;
 # - test-tools/authz/node_modules (npm, from its lockfile): the IAM policy engine that the
 #   authorization test replays the function's IAM calls through;
 # - test-tools/cdk-relay/node_modules (npm, from its lockfile): aws-cdk-lib, whose own
@@ -26,6 +28,7 @@ py_tool() {
 }
 py_tool .venv scripts/requirements-dev.txt "moto, cargo-lambda, ziglang, cfn-lint and the SAM CLI"
 py_tool .venv-checkov scripts/requirements-checkov.txt "checkov"
+py_tool .venv-engine scripts/requirements-engine.txt "MiniStack, aws-sam-translator and pytest"
 
 # npm_tool DIR WHAT: `npm ci` in DIR unless its node_modules matches its lockfile.
 npm_tool() {

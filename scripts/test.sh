@@ -4,7 +4,8 @@
 # template linted), clippy, `sam build` (where the arm64 Rust target is
 # installed), unit and property tests, and the integration tests (the real binary under a Lambda
 # Runtime API, moto_server as IAM, a local ResponseURL), including the authorization test (the
-# IAM calls replayed through an IAM policy engine against the template's execution role).
+# IAM calls replayed through an IAM policy engine against the template's execution role), and
+# the stack-level suite on a real CloudFormation engine (MiniStack; scripts/stack-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -64,7 +65,21 @@ set -e
 if [ -f target/authz/summary.txt ]; then cat target/authz/summary.txt; fi
 # Ten stacks at once under 30 % throttling (tests/real_iam.rs): calls, retries, wall time.
 if [ -f target/real-iam/throttling.txt ]; then cat target/real-iam/throttling.txt; fi
-# One closing line over every test binary.
+# The stack-level suite (tests/stack/, scripts/stack-test.sh): the function deployed with
+# `sam deploy` into MiniStack, a real CloudFormation engine, with moto as its IAM and STS, and
+# driven by stack operations only.
+stack_log=target/stack-test-output.log
+set +e
+scripts/stack-test.sh 2>&1 | tee "$stack_log"
+stack_status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary and the stack suite (pytest's "N failed, N passed").
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+     END { printf "%d %d\n", p, f }' "$log" >target/cargo-counts.txt
+awk '/ in [0-9.]+s/ && /(passed|failed)/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p = $i; if ($(i+1) ~ /^failed/) f = $i } }
+     END { printf "%d %d\n", p, f }' "$stack_log" >target/stack-counts.txt
+read -r cargo_passed cargo_failed <target/cargo-counts.txt
+read -r stack_passed stack_failed <target/stack-counts.txt
+echo "tests: $((cargo_passed + stack_passed)) passed, $((cargo_failed + stack_failed)) failed"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+exit "$stack_status"
