@@ -188,6 +188,7 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
             .map(|path_and_name| aws_managed_policy_arn(&env.partition, path_and_name))
             .collect();
         managed_policy_arns.extend(policy.as_ref().map(|p| p.arn.clone()));
+        managed_policy_arns.extend(design.attached);
         let instance_profile = design.instance_profile.map(|profile| {
             let name = profile.name.unwrap_or_else(|| name.clone());
             DesiredInstanceProfile {

@@ -5,7 +5,7 @@
 
 use crate::arn::{is_account_id, Arn};
 use crate::iam_rules::{check_path, check_policy_arn};
-use crate::kinds::{Kind, TRUSTED_PRINCIPAL_ARN};
+use crate::kinds::{Kind, MANAGED_POLICY_ARNS, TRUSTED_PRINCIPAL_ARN};
 use crate::spec::{PropertyError, Spec, SpecError};
 use std::collections::BTreeSet;
 
@@ -114,10 +114,20 @@ impl Operator {
         Operator::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// The operator's rules for the properties of a Create or Update: all violations at once,
-    /// each naming the property.
-    pub fn check(&self, spec: &Spec) -> Result<(), SpecError> {
+    /// The operator's rules for the properties of a Create or Update in `account` (the stack's):
+    /// all violations at once, each naming the property.
+    pub fn check(&self, spec: &Spec, account: &str) -> Result<(), SpecError> {
         let mut errors = vec![];
+        for (&kind, role) in &spec.roles {
+            for arn in role.managed_policy_arns() {
+                if let Some(message) = self.unattachable(kind, arn, account) {
+                    errors.push(PropertyError {
+                        property: format!("Roles.{}.{}", kind.name(), MANAGED_POLICY_ARNS.name),
+                        message,
+                    });
+                }
+            }
+        }
         if !spec.path.starts_with(&self.managed_path) {
             errors.push(PropertyError {
                 property: crate::spec::PATH.into(),
@@ -148,6 +158,31 @@ impl Operator {
         } else {
             Err(SpecError { errors })
         }
+    }
+
+    /// Why `kind`'s role may not have the policy `arn` of `ManagedPolicyArns` attached: the
+    /// execution role attaches customer policies only under ManagedPath (`iam:PolicyARN`) and
+    /// AWS managed policies only of the kinds' own, so IAM would refuse it half-way.
+    fn unattachable(&self, kind: Kind, arn: &str, account: &str) -> Option<String> {
+        let parsed = Arn::parse(arn)?;
+        let path = parsed.resource.strip_prefix("policy")?;
+        if parsed.account == "aws" {
+            let own = kind.aws_managed_policies().contains(&path);
+            return (!own).then(|| format!(
+                "{arn} is an AWS managed policy; only customer-managed policies of the stack's account under {:?} (ManagedPath) can be attached here (the kind already has its own)",
+                self.managed_path
+            ));
+        }
+        if parsed.account != account {
+            return Some(format!(
+                "{arn} is in account {}; only policies of the stack's account {account} can be attached",
+                parsed.account
+            ));
+        }
+        (!path.starts_with(&self.managed_path)).then(|| format!(
+            "{arn} is outside {:?}, the only path this function manages (its ManagedPath); make the policy with Path {:?} or a path under it",
+            self.managed_path, self.managed_path
+        ))
     }
 
     /// The operator's guardrails on what a request asks for that the resource did not hold
@@ -302,7 +337,7 @@ mod tests {
             &json!({"Path": "/other/", "AdoptExisting": "true", "Roles": {Kind::TaskExecution.name(): {}}}),
         )
         .unwrap();
-        let err = op.check(&spec).unwrap_err();
+        let err = op.check(&spec, OWN).unwrap_err();
         let properties: Vec<&str> = err.errors.iter().map(|e| e.property.as_str()).collect();
         assert_eq!(properties, ["Path", "PermissionsBoundary", "AdoptExisting"]);
         assert!(err.to_string().contains("/ecs-iam-roles/"), "{err}");
@@ -313,14 +348,14 @@ mod tests {
             "Roles": {Kind::TaskExecution.name(): {}}
         }))
         .unwrap();
-        op.check(&good).unwrap();
+        op.check(&good, OWN).unwrap();
         let other_boundary = crate::spec::parse(&json!({
             "Path": "/ecs-iam-roles/",
             "PermissionsBoundary": "arn:aws:iam::123456789012:policy/Other",
             "Roles": {Kind::TaskExecution.name(): {}}
         }))
         .unwrap();
-        assert!(op.check(&other_boundary).is_err());
+        assert!(op.check(&other_boundary, OWN).is_err());
     }
 
     fn spec(properties: serde_json::Value) -> Spec {
@@ -448,5 +483,35 @@ mod tests {
         );
         narrow.guard(&both_changed, Some(&both), OWN).unwrap();
         narrow.guard(&exec, Some(&both), OWN).unwrap();
+    }
+
+    #[test]
+    fn managed_policy_arns_only_under_managed_path_in_the_stacks_account() {
+        let op = operator(&[(MANAGED_PATH_ENV, "/ecs-iam-roles/")]).unwrap();
+        let with = |kind: Kind, arn: &str| {
+            // The kind's own sample (Task's names a cluster), with the policy.
+            let mut role = kind.samples().remove(0);
+            role[MANAGED_POLICY_ARNS.name] = json!([arn]);
+            spec(json!({"Path": "/ecs-iam-roles/", "Roles": {kind.name(): role}}))
+        };
+        let inside = "arn:aws:iam::123456789012:policy/ecs-iam-roles/app/AppPolicy";
+        op.check(&with(Kind::Task, inside), OWN).unwrap();
+        let refused = [
+            "arn:aws:iam::123456789012:policy/AppPolicy",
+            "arn:aws:iam::123456789012:policy/ecs-iam-rolesX/AppPolicy",
+            "arn:aws:iam::210987654321:policy/ecs-iam-roles/AppPolicy",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+        ];
+        for arn in refused {
+            let err = op.check(&with(Kind::Task, arn), OWN).unwrap_err();
+            assert_eq!(
+                err.errors[0].property, "Roles.Task.ManagedPolicyArns",
+                "{arn}"
+            );
+        }
+        // The kind's own AWS managed policy is no widening (it is attached anyway).
+        let own = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+        op.check(&with(Kind::TaskExecution, own), OWN).unwrap();
+        assert!(op.check(&with(Kind::Task, own), OWN).is_err());
     }
 }

@@ -163,6 +163,18 @@ async fn conversations(set: &ParamSet) -> (Vec<Value>, Vec<(String, String)>) {
     changed["Roles"]["ClusterAccess"]["ExternalId"] = json!("granted-2");
     changed["Roles"]["Task"]["ClusterName"] = json!("retail-2");
     changed["Roles"]["EcsAnywhere"]["LeastPrivilege"] = json!("false");
+    // The application's own policy (ManagedPolicyArns): a customer policy under ManagedPath
+    // that the function did not make, attached and later detached.
+    let app_policy = iam
+        .create_policy()
+        .policy_name(name("app"))
+        .path(&path)
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let app_policy = app_policy.policy().unwrap().arn().unwrap().to_string();
+    changed["Roles"]["Task"]["ManagedPolicyArns"] = json!([app_policy]);
     conv.update(&id, changed.clone(), props.clone())
         .await
         .assert_success();

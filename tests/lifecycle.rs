@@ -2,6 +2,8 @@
 //! step: updates in place, replacement and its cleanup, UPDATE_ROLLBACK, drift repair,
 //! adoption, and duplicate deliveries.
 
+#[path = "lifecycle/managed_policies.rs"]
+mod managed_policies;
 #[path = "lifecycle/replacement.rs"]
 mod replacement;
 mod support;

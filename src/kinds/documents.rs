@@ -49,6 +49,9 @@ pub struct RoleDesign {
     /// Inline policies by name.
     pub inline: BTreeMap<String, Value>,
     pub customer_policy: Option<CustomerPolicy>,
+    /// Customer-managed policies of the stack's to attach, by ARN (`ManagedPolicyArns`): the
+    /// stack owns them, so they are attached and detached, never made or deleted.
+    pub attached: Vec<String>,
     pub instance_profile: Option<InstanceProfileDesign>,
 }
 
@@ -59,6 +62,7 @@ impl RoleDesign {
             aws_managed: vec![],
             inline: BTreeMap::new(),
             customer_policy: None,
+            attached: vec![],
             instance_profile: None,
         }
     }

@@ -10,8 +10,8 @@ pub mod access_handler;
 pub mod documents;
 
 use crate::iam_rules::{
-    check_external_id, check_instance_profile_name, check_policy_name, check_principal_arn,
-    check_role_name,
+    check_external_id, check_instance_profile_name, check_policy_arn, check_policy_name,
+    check_principal_arn, check_role_name,
 };
 use crate::identity::StackEnv;
 use crate::spec::{KindReader, PropertyError};
@@ -112,6 +112,25 @@ pub const LEAST_PRIVILEGE: Property = Property::flag("LeastPrivilege");
 /// The one IAM role or user that may assume a role (Granted's access handler).
 pub const TRUSTED_PRINCIPAL_ARN: Property =
     Property::arn("TrustedPrincipalArn", check_principal_arn).required();
+/// Customer-managed policies of the stack's own (under `ManagedPath`) to attach besides the
+/// kind's: the application's own permissions (`Task`, `TaskExecution`).
+pub const MANAGED_POLICY_ARNS: Property = Property::arn_list("ManagedPolicyArns", check_policy_arn);
+/// IAM's highest quota of managed policies per role (10 by default, raised on request up to 20):
+/// more can never be attached. Below it, an account at its quota answers LimitExceeded.
+pub const MAX_MANAGED_POLICIES_PER_ROLE: usize = 20;
+
+/// `ManagedPolicyArns` and the kind's own `own` managed policies must fit on one role.
+pub fn check_managed_policy_count(kind: &str, own: usize, arns: &[String]) -> Vec<PropertyError> {
+    if own + arns.len() <= MAX_MANAGED_POLICIES_PER_ROLE {
+        return vec![];
+    }
+    let message = format!(
+        "{} policies and the kind's own {own} exceed IAM's quota of managed policies per role ({MAX_MANAGED_POLICIES_PER_ROLE} at most, 10 by default); combine policies",
+        arns.len()
+    );
+    vec![property_error(kind, &MANAGED_POLICY_ARNS, message)]
+}
+
 /// Required of the trusted principal as `sts:ExternalId`, when set.
 pub const EXTERNAL_ID: Property = Property::text("ExternalId", check_external_id);
 /// The instance profile of a kind that has one; default: the role's name.

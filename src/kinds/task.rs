@@ -3,7 +3,11 @@
 //! the retail-store workshop's task role, scoped to one cluster.
 
 use super::documents::{allow, policy};
-use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
+use super::{
+    check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
+    RoleKind, Trust, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
+};
+use crate::spec::PropertyError;
 use crate::arn::Arn;
 use crate::iam_rules::check_cluster_name;
 use crate::identity::StackEnv;
@@ -29,22 +33,36 @@ pub struct Task {
     /// Only the ssmmessages statement: ECS Exec needs no more from the task role, and
     /// `ecs:ExecuteCommand` there would let a container exec into its siblings.
     pub least_privilege: bool,
+    /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`): the
+    /// application's own permissions.
+    pub managed_policy_arns: Vec<String>,
 }
 
 impl RoleKind for Task {
     const NAME: &'static str = "Task";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Monitor Amazon ECS containers with ECS Exec\"";
-    const PROPERTIES: &'static [Property] = &[CLUSTER_NAME, LEAST_PRIVILEGE];
+    const PROPERTIES: &'static [Property] = &[CLUSTER_NAME, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS];
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
         let cluster_name = properties.text(&CLUSTER_NAME);
         let least_privilege = properties.flag(&LEAST_PRIVILEGE);
+        let present = properties.has(&MANAGED_POLICY_ARNS);
+        let managed_policy_arns = match properties.list(&MANAGED_POLICY_ARNS) {
+            Some(arns) => Some(arns),
+            None if present => None,
+            None => Some(vec![]),
+        };
         Some(Task {
             cluster_name: cluster_name?,
             least_privilege,
+            managed_policy_arns: managed_policy_arns?,
         })
+    }
+
+    fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
+        check_managed_policy_count(Self::NAME, 0, &self.managed_policy_arns)
     }
 
     fn design(&self, cx: &DesignContext) -> Design {
@@ -53,6 +71,7 @@ impl RoleKind for Task {
             INLINE_POLICY_NAME.to_string(),
             exec_policy(cx.env, &self.cluster_name, self.least_privilege),
         );
+        role.attached.clone_from(&self.managed_policy_arns);
         role.into()
     }
 

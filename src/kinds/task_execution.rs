@@ -4,7 +4,11 @@
 //! policy, and the page's optional permissions scoped to exactly the ARNs the task uses.
 
 use super::documents::{allow, policy};
-use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
+use super::{
+    check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
+    RoleKind, Trust, MANAGED_POLICY_ARNS,
+};
+use crate::spec::PropertyError;
 use crate::arn::Arn;
 use crate::iam_rules::{check_kms_key_arn, check_s3_object_arn, check_secret_or_parameter_arn};
 use crate::spec::KindReader;
@@ -26,12 +30,15 @@ pub struct TaskExecution {
     pub kms_key_arns: Vec<String>,
     /// S3 objects of the task's environment files.
     pub environment_files: Vec<String>,
+    /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`).
+    pub managed_policy_arns: Vec<String>,
 }
 
 impl RoleKind for TaskExecution {
     const NAME: &'static str = "TaskExecution";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS task execution IAM role\"";
-    const PROPERTIES: &'static [Property] = &[SECRETS, KMS_KEY_ARNS, ENVIRONMENT_FILES];
+    const PROPERTIES: &'static [Property] =
+        &[SECRETS, KMS_KEY_ARNS, ENVIRONMENT_FILES, MANAGED_POLICY_ARNS];
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[ECS_TASK_EXECUTION_ROLE_POLICY];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
@@ -46,16 +53,24 @@ impl RoleKind for TaskExecution {
         let secrets = read(&SECRETS);
         let kms_key_arns = read(&KMS_KEY_ARNS);
         let environment_files = read(&ENVIRONMENT_FILES);
+        let managed_policy_arns = read(&MANAGED_POLICY_ARNS);
         Some(TaskExecution {
             secrets: secrets?,
             kms_key_arns: kms_key_arns?,
             environment_files: environment_files?,
+            managed_policy_arns: managed_policy_arns?,
         })
+    }
+
+    fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
+        let own = Self::AWS_MANAGED_POLICIES.len();
+        check_managed_policy_count(Self::NAME, own, &self.managed_policy_arns)
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::ecs_tasks());
         role.aws_managed.push(ECS_TASK_EXECUTION_ROLE_POLICY);
+        role.attached.clone_from(&self.managed_policy_arns);
         let extras = self.extras();
         if !extras.is_empty() {
             role.inline

@@ -88,7 +88,7 @@ impl Lifecycle<'_> {
     /// Nothing here calls IAM.
     fn checked_spec(&self, properties: &Value, env: &StackEnv) -> Result<Spec, Error> {
         let spec = spec::parse_in(properties, self.context(env))?;
-        self.operator.check(&spec)?;
+        self.operator.check(&spec, &env.account)?;
         Ok(spec)
     }
 

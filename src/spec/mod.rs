@@ -7,8 +7,8 @@ mod tags;
 
 use crate::iam_rules::{check_path, check_policy_arn};
 use crate::kinds::{
-    CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
-    TRUSTED_PRINCIPAL_ARN,
+    CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
+    POLICY_NAME, ROLE_NAME, TRUSTED_PRINCIPAL_ARN,
 };
 pub use reader::KindReader;
 use reader::{display_key, Checker};
@@ -107,6 +107,16 @@ impl RoleSpec {
         self.values
             .get(TRUSTED_PRINCIPAL_ARN.fingerprint_key)?
             .as_str()
+    }
+
+    /// `ManagedPolicyArns`, for kinds that take it (empty otherwise).
+    pub fn managed_policy_arns(&self) -> Vec<&str> {
+        let arns = self.values.get(MANAGED_POLICY_ARNS.fingerprint_key);
+        let arns = arns
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        arns.iter().filter_map(Value::as_str).collect()
     }
 
     /// The customer-managed policy's name, for kinds that take `PolicyName`.

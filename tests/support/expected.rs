@@ -379,6 +379,12 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
             }
             "TaskExecution" => {
                 managed.insert(aws("service-role/AmazonECSTaskExecutionRolePolicy"));
+                // The stack's own policies, attached as given (contract: ManagedPolicyArns).
+                managed.extend(
+                    strings(role, "ManagedPolicyArns")
+                        .into_iter()
+                        .map(String::from),
+                );
                 if let Some(extras) = task_execution_extras(role) {
                     inline.insert("TaskExecutionExtras".to_string(), extras);
                 }
@@ -402,6 +408,11 @@ pub fn expected(stack_id: &str, answer: &Value, properties: &Value) -> Expected 
                     }));
                 }
                 inline.insert("EcsExec".to_string(), document(statements));
+                managed.extend(
+                    strings(role, "ManagedPolicyArns")
+                        .into_iter()
+                        .map(String::from),
+                );
                 outputs.push((format!("{kind}RoleName"), name.clone()));
                 service_trust("ecs-tasks.amazonaws.com", "ecs")
             }
