@@ -12,6 +12,9 @@ scripts/setup.sh
 export MOTO_SERVER="$PWD/.venv/bin/moto_server"
 cargo fmt --all -- --check
 .venv/bin/cfn-lint template.yaml examples/*.yaml
+# The book (docs/) and the README's links into it: every relative link and #anchor resolves,
+# no page links outside docs/src, every page is in docs/src/SUMMARY.md (standard library only).
+python3 scripts/check-docs.py
 # The CDK example: type-checked, synthesized offline by the pinned CDK CLI (a placeholder asset;
 # any network attempt fails it), and its template linted. tests/cdk.rs checks what it synthesizes.
 (cd examples/cdk && node_modules/.bin/tsc --noEmit)
