@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark: builds the Lambda zip (arm64 when the Rust target can be had, else the host's),
-# then runs benches/lifecycle.rs against moto and prints the table the README records.
+# then runs benches/lifecycle.rs against moto and prints the table docs/src/contributors/benchmark.md records.
 # Not part of CI: it builds in release (several minutes cold) and measures time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,6 @@
-//! The kinds' registry is the one source of what the kinds are: the README's tables, the sample
-//! events and the source tree agree with it (template.yaml's attach list: tests/template.rs).
+//! The kinds' registry is the one source of what the kinds are: the book's kind and output tables
+//! (docs/src/authors/kinds.md, outputs.md), the sample events and the source tree agree with it
+//! (template.yaml's attach list: tests/template.rs).
 
 use ecs_iam_roles::desired::{build, outputs, Owner};
 use ecs_iam_roles::identity::stack_env;
@@ -8,6 +9,10 @@ use ecs_iam_roles::spec;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// The book's pages whose tables list the kinds and the output keys.
+const KINDS_PAGE: &str = "docs/src/authors/kinds.md";
+const OUTPUTS_PAGE: &str = "docs/src/authors/outputs.md";
 
 const STACK_ID: &str = "arn:aws:cloudformation:eu-west-1:123456789012:stack/s/g";
 
@@ -55,11 +60,12 @@ fn samples_attach_exactly_the_kinds_aws_managed_policies() {
     }
 }
 
-/// The rows of the README table whose header line is `header`, split into cells.
-fn readme_table(header: &str) -> Vec<Vec<String>> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut lines = readme.lines().skip_while(|l| l.trim() != header);
-    assert!(lines.next().is_some(), "README has no table {header:?}");
+/// The rows of the table whose header line is `header` in the page `page` (a path from the
+/// repository's root), split into cells.
+fn doc_table(page: &str, header: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(root().join(page)).unwrap();
+    let mut lines = text.lines().skip_while(|l| l.trim() != header);
+    assert!(lines.next().is_some(), "{page} has no table {header:?}");
     lines
         .skip(1) // | --- | --- |
         .take_while(|l| l.starts_with('|'))
@@ -78,33 +84,39 @@ fn code_spans(cell: &str) -> Vec<&str> {
 }
 
 #[test]
-fn the_readmes_kind_table_is_the_registry() {
-    let rows = readme_table("| kind | properties | trust | permissions |");
+fn the_books_kind_table_is_the_registry() {
+    let rows = doc_table(KINDS_PAGE, "| kind | properties | trust | permissions |");
     let listed: Vec<&str> = rows.iter().map(|r| code_spans(&r[0])[0]).collect();
     let registry: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-    assert_eq!(listed, registry, "README kinds, in the registry's order");
+    assert_eq!(
+        listed, registry,
+        "{KINDS_PAGE}: kinds, in the registry's order"
+    );
     for (row, &kind) in rows.iter().zip(Kind::ALL) {
         let properties: BTreeSet<&str> = code_spans(&row[1]).into_iter().collect();
         let expected: BTreeSet<&str> = kind.property_names().into_iter().collect();
-        assert_eq!(properties, expected, "README properties of {kind}");
+        assert_eq!(properties, expected, "{KINDS_PAGE}: properties of {kind}");
         for property in kind.properties().iter().filter(|p| p.required) {
             assert!(
                 row[1].contains(&format!("`{}` (required", property.name)),
-                "README: {kind}'s {} is required",
+                "{KINDS_PAGE}: {kind}'s {} is required",
                 property.name
             );
         }
         for policy in kind.aws_managed_policies() {
             let shown = format!("`{}`", policy.trim_start_matches('/'));
-            assert!(row[3].contains(&shown), "README: {kind} attaches {shown}");
+            assert!(
+                row[3].contains(&shown),
+                "{KINDS_PAGE}: {kind} attaches {shown}"
+            );
         }
     }
 }
 
 #[test]
-fn the_readmes_output_table_is_what_the_kinds_answer() {
+fn the_books_output_table_is_what_the_kinds_answer() {
     let mut listed: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
-    for row in readme_table("| key | present when |") {
+    for row in doc_table(OUTPUTS_PAGE, "| key | present when |") {
         let kind = Kind::from_name(code_spans(&row[1])[0]).expect("a kind");
         let keys = code_spans(&row[0]).into_iter().map(str::to_string);
         listed.entry(kind).or_default().extend(keys);
@@ -114,7 +126,7 @@ fn the_readmes_output_table_is_what_the_kinds_answer() {
         assert_eq!(
             listed.remove(&kind).unwrap_or_default(),
             keys,
-            "README outputs of {kind}"
+            "{OUTPUTS_PAGE}: outputs of {kind}"
         );
     }
 }

@@ -1,7 +1,8 @@
-// The function deployed with the CDK as template.yaml deploys it: the same execution role (trust,
-// `logs`, `on-failure-destination`, `read-stack-status` and `manage-owned-iam` policies), the
-// same settings, and a custom resource that uses the function directly (no Provider framework:
-// the function answers CloudFormation itself).
+// The function deployed with the CDK: the same function and execution role as template.yaml
+// (trust, `logs`, `on-failure-destination`, `read-stack-status` and `manage-owned-iam` policies),
+// the same settings, and a custom resource that uses the function directly (no Provider
+// framework: the function answers CloudFormation itself). It leaves out the template's alarms,
+// metric filter, export and queue-URL output (docs: operators/cdk.md, "What it leaves out").
 //
 // `execution-role-policy.json` is generated from template.yaml
 // (`node test-tools/authz/policy-fragment.mjs template.yaml`); tests/template.rs fails when it
