@@ -73,7 +73,7 @@ if [ -f target/real-iam/throttling.txt ]; then cat target/real-iam/throttling.tx
 # driven by stack operations only.
 stack_log=target/stack-test-output.log
 set +e
-scripts/stack-test.sh 2>&1 | tee "$stack_log"
+ENGINE_BIN_FRESH=1 scripts/stack-test.sh 2>&1 | tee "$stack_log"
 stack_status=${PIPESTATUS[0]}
 set -e
 # One closing line over every test binary and the stack suite (pytest's "N failed, N passed").
