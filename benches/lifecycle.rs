@@ -5,7 +5,7 @@
 //!
 //! Run with `scripts/bench.sh` (it builds the Lambda zip first and passes its path).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use serde_json::{json, Value};

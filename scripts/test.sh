@@ -33,7 +33,13 @@ done
 # checkov on the function's template, offline (--skip-download): any finding not suppressed in
 # the template itself, with its reason (Metadata: checkov: skip), fails.
 .venv-checkov/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
+# The core stays pure: no async runtime, AWS SDK or HTTP crate among its dependencies.
+if cargo tree --locked -p ecs-iam-roles-core -e normal --prefix none \
+    | grep -E '^(tokio|aws-sdk-|aws-smithy-|reqwest|hyper) '; then
+  echo "test: ecs-iam-roles-core depends on the crates above; it must do no I/O" >&2
+  exit 1
+fi
 # `sam build` as a user runs it: the arm64 bootstrap through cargo-lambda. Only where the
 # aarch64 Rust target is installed (rustup target add aarch64-unknown-linux-gnu); its own target
 # directory (scripts/bench.sh's), so the cross build does not invalidate the host's.
@@ -61,7 +67,7 @@ log=target/test-output.log
 mkdir -p target
 rm -f target/authz/summary.txt target/real-iam/throttling.txt
 set +e
-cargo test --locked --no-fail-fast 2>&1 | tee "$log"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # The authorization test's figures: IAM calls allowed/denied and escalations, per parameter set.

@@ -22,24 +22,18 @@
 //! - [`order`]: the phase-ordering rule the execution role's policy needs, as a check;
 //! - [`logs`]: the JSON log lines; [`metrics`]: the answered line's CloudWatch metrics (EMF).
 
+// The pure core, re-exported under the paths the function (and its tests) have always used.
+pub use ecs_iam_roles_core::{
+    adoption, arn, desired, handover, iam_rules, identity, kinds, operator, order, plan, spec,
+};
+
 pub mod account;
-pub mod adoption;
-pub mod arn;
-pub mod desired;
 pub mod error;
 pub mod handler;
-pub mod handover;
 pub mod https;
 pub mod iam;
-pub mod iam_rules;
-pub mod identity;
-pub mod kinds;
 pub mod lifecycle;
 pub mod logs;
 pub mod metrics;
-pub mod operator;
-pub mod order;
-pub mod plan;
 pub mod protocol;
-pub mod spec;
 pub mod stacks;

@@ -5,12 +5,11 @@
 //! The SDK's own retries are turned off (`main.rs`): every attempt goes through `Session::call`,
 //! which decides alone whether to try again and counts each attempt for the logs.
 
-mod action;
 mod apply;
 mod error;
 mod read;
 
-pub use action::Action;
+pub use ecs_iam_roles_core::action::Action;
 pub use error::{ApplyError, IamError, Origin};
 pub use read::{parse_document, Names};
 

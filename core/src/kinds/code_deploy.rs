@@ -1,0 +1,46 @@
+//! `CodeDeploy`: the role CodeDeploy assumes for blue/green deployments of ECS services. Follows
+//! the Amazon ECS Developer Guide page "Amazon ECS CodeDeploy IAM Role".
+
+use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
+use crate::spec::KindReader;
+use serde_json::{json, Value};
+
+/// The page's AWS managed policy (without `LeastPrivilege`).
+pub const CODE_DEPLOY_ROLE_FOR_ECS: &str = "/AWSCodeDeployRoleForECS";
+/// The narrower policy; it passes only task roles named `ecsTaskExecutionRole` or
+/// `ECSTaskExecution*` (see the README).
+pub const CODE_DEPLOY_ROLE_FOR_ECS_LIMITED: &str = "/AWSCodeDeployRoleForECSLimited";
+
+/// `Roles.CodeDeploy`'s properties, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDeploy {
+    /// `LeastPrivilege`: `AWSCodeDeployRoleForECSLimited` in place of `AWSCodeDeployRoleForECS`.
+    pub least_privilege: bool,
+}
+
+impl RoleKind for CodeDeploy {
+    const NAME: &'static str = "CodeDeploy";
+    const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS CodeDeploy IAM Role\"";
+    const PROPERTIES: &'static [Property] = &[LEAST_PRIVILEGE];
+    const AWS_MANAGED_POLICIES: &'static [&'static str] =
+        &[CODE_DEPLOY_ROLE_FOR_ECS, CODE_DEPLOY_ROLE_FOR_ECS_LIMITED];
+
+    fn parse(properties: &mut KindReader) -> Option<Self> {
+        let least_privilege = properties.flag(&LEAST_PRIVILEGE);
+        Some(CodeDeploy { least_privilege })
+    }
+
+    fn design(&self, _cx: &DesignContext) -> Design {
+        let mut role = RoleDesign::new(Trust::service("codedeploy.amazonaws.com"));
+        role.aws_managed.push(if self.least_privilege {
+            CODE_DEPLOY_ROLE_FOR_ECS_LIMITED
+        } else {
+            CODE_DEPLOY_ROLE_FOR_ECS
+        });
+        role.into()
+    }
+
+    fn samples() -> Vec<Value> {
+        vec![json!({}), json!({ LEAST_PRIVILEGE.name: "true" })]
+    }
+}

@@ -1,0 +1,86 @@
+//! `Events`: the role EventBridge assumes to run scheduled ECS tasks. Follows the Amazon ECS
+//! Developer Guide page "Amazon ECS EventBridge IAM Role": the managed policy, and `iam:PassRole`
+//! on exactly the task execution and task roles the scheduled tasks use.
+
+use super::documents::{allow, policy};
+use super::{
+    property_error, CheckContext, Design, DesignContext, Kind, Property, RoleDesign, RoleKind,
+    Trust,
+};
+use crate::iam_rules::check_role_arn;
+use crate::spec::{KindReader, PropertyError};
+use serde_json::{json, Value};
+
+/// The page's AWS managed policy, with which EventBridge runs the tasks.
+pub const EVENTS_ROLE_POLICY: &str = "/service-role/AmazonEC2ContainerServiceEventsRole";
+/// The inline policy with `iam:PassRole`.
+pub const INLINE_POLICY_NAME: &str = "PassTaskRoles";
+
+const PASS_ROLE_ARNS: Property = Property::arn_list("PassRoleArns", check_role_arn);
+
+/// `Roles.Events`'s properties, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Events {
+    /// None: this resource's own `TaskExecution` and `Task` roles.
+    pub pass_role_arns: Option<Vec<String>>,
+}
+
+impl Events {
+    /// The kinds whose roles are passed when `PassRoleArns` is not set.
+    const OWN_TASK_ROLES: [Kind; 2] = [Kind::TaskExecution, Kind::Task];
+}
+
+impl RoleKind for Events {
+    const NAME: &'static str = "Events";
+    const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS EventBridge IAM Role\"";
+    const PROPERTIES: &'static [Property] = &[PASS_ROLE_ARNS];
+    const AWS_MANAGED_POLICIES: &'static [&'static str] = &[EVENTS_ROLE_POLICY];
+
+    fn parse(properties: &mut KindReader) -> Option<Self> {
+        let present = properties.has(&PASS_ROLE_ARNS);
+        let pass_role_arns = properties.list(&PASS_ROLE_ARNS);
+        if present && pass_role_arns.is_none() {
+            return None;
+        }
+        Some(Events { pass_role_arns })
+    }
+
+    fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {
+        let nothing = match &self.pass_role_arns {
+            Some(arns) => arns.is_empty(),
+            None => !Self::OWN_TASK_ROLES.iter().any(|k| cx.kinds.contains(k)),
+        };
+        if !nothing {
+            return vec![];
+        }
+        let message = format!(
+            "names no role to pass: list the task execution and task roles the scheduled tasks use, or add {} or {} to this resource",
+            Kind::TaskExecution,
+            Kind::Task
+        );
+        vec![property_error(Self::NAME, &PASS_ROLE_ARNS, message)]
+    }
+
+    fn design(&self, cx: &DesignContext) -> Design {
+        let arns: Vec<String> = match &self.pass_role_arns {
+            Some(arns) => arns.clone(),
+            None => Self::OWN_TASK_ROLES
+                .iter()
+                .filter_map(|k| cx.role_arns.get(k).cloned())
+                .collect(),
+        };
+        let mut role = RoleDesign::new(Trust::service("events.amazonaws.com"));
+        role.aws_managed.push(EVENTS_ROLE_POLICY);
+        role.inline.insert(
+            INLINE_POLICY_NAME.to_string(),
+            policy(vec![allow(&["iam:PassRole"], json!(arns))]),
+        );
+        role.into()
+    }
+
+    fn samples() -> Vec<Value> {
+        vec![json!({
+            PASS_ROLE_ARNS.name: ["arn:aws:iam::123456789012:role/ecsTaskExecutionRole"]
+        })]
+    }
+}

@@ -1,0 +1,76 @@
+//! `Infrastructure`: the role ECS uses to manage infrastructure for the cluster's services (EBS
+//! volumes, Service Connect TLS, VPC Lattice, Managed Instances, load balancers of built-in
+//! blue/green, Express services). Follows the Amazon ECS Developer Guide pages "Amazon ECS
+//! infrastructure IAM role" and "Amazon ECS infrastructure IAM role for load balancers".
+
+use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
+use crate::iam_rules::shown;
+use crate::spec::KindReader;
+use serde_json::{json, Value};
+
+/// The entries of `Uses`, and (at the same index) the managed policy each attaches, with the
+/// paths exactly as the guide's ARNs have them. One length for both, by type.
+const USE_NAMES: [&str; 6] = [
+    "Volumes",
+    "ServiceConnectTls",
+    "VpcLattice",
+    // The same word as the kind of the instance role it passes.
+    <super::managed_instances::ManagedInstances as RoleKind>::NAME,
+    "LoadBalancers",
+    "ExpressServices",
+];
+const USE_POLICIES: [&str; 6] = [
+    "/service-role/AmazonECSInfrastructureRolePolicyForVolumes",
+    "/service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity",
+    "/AmazonECSInfrastructureRolePolicyForVpcLattice",
+    "/AmazonECSInfrastructureRolePolicyForManagedInstances",
+    "/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+    "/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
+];
+
+fn check_use(value: &str) -> Result<(), String> {
+    if USE_NAMES.contains(&value) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not one of {}",
+        shown(value),
+        USE_NAMES.join(", ")
+    ))
+}
+
+const USES_PROPERTY: Property = Property::list("Uses", check_use).required();
+
+/// `Roles.Infrastructure`'s properties, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Infrastructure {
+    /// Entries of `USE_NAMES`, as given (changing them is an in-place update).
+    pub uses: Vec<String>,
+}
+
+impl RoleKind for Infrastructure {
+    const NAME: &'static str = "Infrastructure";
+    const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS infrastructure IAM role\", \"Amazon ECS infrastructure IAM role for load balancers\"";
+    const PROPERTIES: &'static [Property] = &[USES_PROPERTY];
+    const AWS_MANAGED_POLICIES: &'static [&'static str] = &USE_POLICIES;
+
+    fn parse(properties: &mut KindReader) -> Option<Self> {
+        let uses = properties.list(&USES_PROPERTY)?;
+        Some(Infrastructure { uses })
+    }
+
+    fn design(&self, _cx: &DesignContext) -> Design {
+        // The guide's trust policy has no condition for ecs.amazonaws.com.
+        let mut role = RoleDesign::new(Trust::service("ecs.amazonaws.com"));
+        for (name, policy) in USE_NAMES.into_iter().zip(USE_POLICIES) {
+            if self.uses.iter().any(|u| u == name) {
+                role.aws_managed.push(policy);
+            }
+        }
+        role.into()
+    }
+
+    fn samples() -> Vec<Value> {
+        vec![json!({ USES_PROPERTY.name: USE_NAMES })]
+    }
+}

@@ -1,0 +1,69 @@
+//! `ManagedInstances`: the instance role of ECS Managed Instances, with its instance profile.
+//! Follows the Amazon ECS Developer Guide page "Amazon ECS Managed Instances instance profile":
+//! the infrastructure role's managed policy passes only `arn:…:role/ecsInstanceRole*`, so the
+//! role's name starts with `ecsInstanceRole` and it lives at path `/`.
+
+use super::{
+    property_error, CheckContext, Design, DesignContext, InstanceProfileDesign, Property,
+    RoleDesign, RoleKind, Trust, INSTANCE_PROFILE_NAME, ROLE_NAME,
+};
+use crate::spec::{KindReader, PropertyError};
+use serde_json::{json, Value};
+
+/// The page's AWS managed policy for the instance role (no path).
+pub const INSTANCE_ROLE_POLICY: &str = "/AmazonECSInstanceRolePolicyForManagedInstances";
+
+/// `Roles.ManagedInstances`'s properties, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedInstances {
+    /// `InstanceProfileName`; default: the role's name.
+    pub instance_profile_name: Option<String>,
+}
+
+impl RoleKind for ManagedInstances {
+    const NAME: &'static str = "ManagedInstances";
+    const SOURCE: &'static str =
+        "Amazon ECS Developer Guide: \"Amazon ECS Managed Instances instance profile\"";
+    const PROPERTIES: &'static [Property] = &[INSTANCE_PROFILE_NAME];
+    const AWS_MANAGED_POLICIES: &'static [&'static str] = &[INSTANCE_ROLE_POLICY];
+    const ROLE_NAME_PREFIX: &'static str = "ecsInstanceRole";
+
+    fn parse(properties: &mut KindReader) -> Option<Self> {
+        let instance_profile_name = properties.text(&INSTANCE_PROFILE_NAME);
+        Some(ManagedInstances {
+            instance_profile_name,
+        })
+    }
+
+    fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {
+        let why = "AmazonECSInfrastructureRolePolicyForManagedInstances passes only roles arn:PARTITION:iam::ACCOUNT:role/ecsInstanceRole*";
+        let mut errors = vec![];
+        if let Some(name) = cx.role_name.filter(|n| !n.starts_with(Self::ROLE_NAME_PREFIX)) {
+            let message = format!(
+                "{name:?} must start with {:?}: {why}",
+                Self::ROLE_NAME_PREFIX
+            );
+            errors.push(property_error(Self::NAME, &ROLE_NAME, message));
+        }
+        if cx.path != "/" {
+            errors.push(PropertyError {
+                property: crate::spec::PATH.into(),
+                message: format!("{:?} cannot hold the {} role, which must be at path \"/\": {why}", cx.path, Self::NAME),
+            });
+        }
+        errors
+    }
+
+    fn design(&self, _cx: &DesignContext) -> Design {
+        let mut role = RoleDesign::new(Trust::service("ec2.amazonaws.com"));
+        role.aws_managed.push(INSTANCE_ROLE_POLICY);
+        role.instance_profile = Some(InstanceProfileDesign {
+            name: self.instance_profile_name.clone(),
+        });
+        role.into()
+    }
+
+    fn samples() -> Vec<Value> {
+        vec![json!({})]
+    }
+}

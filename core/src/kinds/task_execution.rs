@@ -1,0 +1,135 @@
+//! `TaskExecution`: the role the ECS agent and Fargate use to pull images, write logs and fetch
+//! a task's secrets. Follows the Amazon ECS Developer Guide page "Amazon ECS task execution IAM
+//! role" (and "IAM permissions for ECS Anywhere" on when external instances need it): the managed
+//! policy, and the page's optional permissions scoped to exactly the ARNs the task uses.
+
+use super::documents::{allow, policy};
+use super::{
+    check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
+    RoleKind, Trust, MANAGED_POLICY_ARNS,
+};
+use crate::spec::PropertyError;
+use crate::arn::Arn;
+use crate::iam_rules::{check_kms_key_arn, check_s3_object_arn, check_secret_or_parameter_arn};
+use crate::spec::KindReader;
+use serde_json::{json, Value};
+
+/// The page's AWS managed policy: pull images from ECR, write to CloudWatch Logs.
+pub const ECS_TASK_EXECUTION_ROLE_POLICY: &str = "/service-role/AmazonECSTaskExecutionRolePolicy";
+/// The inline policy of the optional permissions, present only when one of them is set.
+pub const EXTRAS_POLICY_NAME: &str = "TaskExecutionExtras";
+
+const SECRETS: Property = Property::arn_list("Secrets", check_secret_or_parameter_arn);
+const KMS_KEY_ARNS: Property = Property::arn_list("KmsKeyArns", check_kms_key_arn);
+const ENVIRONMENT_FILES: Property = Property::arn_list("EnvironmentFiles", check_s3_object_arn);
+
+/// `Roles.TaskExecution`'s properties, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskExecution {
+    /// Secrets Manager secrets and SSM parameters the task's containers reference.
+    pub secrets: Vec<String>,
+    /// Customer managed keys those secrets are encrypted with.
+    pub kms_key_arns: Vec<String>,
+    /// S3 objects of the task's environment files.
+    pub environment_files: Vec<String>,
+    /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`).
+    pub managed_policy_arns: Vec<String>,
+}
+
+impl RoleKind for TaskExecution {
+    const NAME: &'static str = "TaskExecution";
+    const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS task execution IAM role\"";
+    const PROPERTIES: &'static [Property] =
+        &[SECRETS, KMS_KEY_ARNS, ENVIRONMENT_FILES, MANAGED_POLICY_ARNS];
+    const AWS_MANAGED_POLICIES: &'static [&'static str] = &[ECS_TASK_EXECUTION_ROLE_POLICY];
+
+    fn parse(properties: &mut KindReader) -> Option<Self> {
+        let mut read = |property: &Property| {
+            let present = properties.has(property);
+            match properties.list(property) {
+                Some(arns) => Some(arns),
+                None if present => None,
+                None => Some(vec![]),
+            }
+        };
+        let secrets = read(&SECRETS);
+        let kms_key_arns = read(&KMS_KEY_ARNS);
+        let environment_files = read(&ENVIRONMENT_FILES);
+        let managed_policy_arns = read(&MANAGED_POLICY_ARNS);
+        Some(TaskExecution {
+            secrets: secrets?,
+            kms_key_arns: kms_key_arns?,
+            environment_files: environment_files?,
+            managed_policy_arns: managed_policy_arns?,
+        })
+    }
+
+    fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
+        let own = Self::AWS_MANAGED_POLICIES.len();
+        check_managed_policy_count(Self::NAME, own, &self.managed_policy_arns)
+    }
+
+    fn design(&self, _cx: &DesignContext) -> Design {
+        let mut role = RoleDesign::new(Trust::ecs_tasks());
+        role.aws_managed.push(ECS_TASK_EXECUTION_ROLE_POLICY);
+        role.attached.clone_from(&self.managed_policy_arns);
+        let extras = self.extras();
+        if !extras.is_empty() {
+            role.inline
+                .insert(EXTRAS_POLICY_NAME.to_string(), policy(extras));
+        }
+        role.into()
+    }
+
+    fn samples() -> Vec<Value> {
+        vec![
+            json!({}),
+            json!({
+                SECRETS.name: [
+                    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-password-AbCdEf",
+                    "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db-url",
+                ],
+                KMS_KEY_ARNS.name: ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+                ENVIRONMENT_FILES.name: ["arn:aws:s3:::app-config/prod.env"],
+            }),
+        ]
+    }
+}
+
+impl TaskExecution {
+    /// The page's optional statements, each on exactly the ARNs given.
+    fn extras(&self) -> Vec<Value> {
+        let of = |service: &str| -> Vec<&String> {
+            self.secrets
+                .iter()
+                .filter(|arn| Arn::parse(arn).is_some_and(|a| a.service == service))
+                .collect()
+        };
+        let buckets: Vec<String> = self
+            .environment_files
+            .iter()
+            .filter_map(|object| {
+                let arn = Arn::parse(object)?;
+                let bucket = arn.resource.split('/').next()?;
+                Some(Arn { resource: bucket, ..arn }.to_string())
+            })
+            .fold(vec![], |mut buckets, bucket| {
+                if !buckets.contains(&bucket) {
+                    buckets.push(bucket);
+                }
+                buckets
+            });
+        let statements = [
+            (vec!["secretsmanager:GetSecretValue"], json!(of("secretsmanager"))),
+            (vec!["ssm:GetParameters"], json!(of("ssm"))),
+            (vec!["kms:Decrypt"], json!(self.kms_key_arns)),
+            (vec!["s3:GetObject"], json!(self.environment_files)),
+            (vec!["s3:GetBucketLocation"], json!(buckets)),
+        ];
+        statements
+            .into_iter()
+            .filter(|(_, resources)| resources.as_array().is_some_and(|r| !r.is_empty()))
+            .map(|(actions, resources)| allow(&actions, resources))
+            .collect()
+    }
+}
