@@ -5,6 +5,7 @@
 use ecs_iam_roles::desired::DesiredState;
 use ecs_iam_roles::iam::{Names, Session};
 use ecs_iam_roles::plan::ActualState;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The AWS clients `--live` reads with.
@@ -46,57 +47,108 @@ impl Aws {
 pub struct StackResource {
     pub stack_id: String,
     pub physical_id: String,
-    pub status: String,
 }
 
-/// `DescribeStackResource`: None when the stack has no such resource (yet).
-pub async fn stack_resource(
-    aws: &Aws,
-    stack_name: &str,
-    logical_id: &str,
-) -> Result<Option<StackResource>, String> {
-    use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-    let got = aws
-        .cloudformation
-        .describe_stack_resource()
+/// What the deployed stack knows that the template alone does not: its id, its parameters'
+/// values, its resources' physical ids and the account's exports. Read with
+/// `DescribeStacks`, `ListStackResources` and `ListExports` (read-only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deployed {
+    pub stack_id: String,
+    /// Parameter values (a NoEcho parameter's `****` is left out: unknown).
+    pub parameters: BTreeMap<String, String>,
+    /// Logical id → (resource type, physical id).
+    pub resources: BTreeMap<String, (String, String)>,
+    /// Export name → value.
+    pub exports: BTreeMap<String, String>,
+    /// What could not be read (the plan goes on without it).
+    pub notes: Vec<String>,
+}
+
+fn describe<E: aws_sdk_cloudformation::error::ProvideErrorMetadata + std::fmt::Debug>(
+    action: &str,
+    e: &E,
+) -> String {
+    let message = e
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{e:?}"));
+    format!(
+        "cloudformation:{action}: {}: {message}",
+        e.code().unwrap_or("(no code)")
+    )
+}
+
+/// The deployed stack named `stack_name`.
+pub async fn deployed(aws: &Aws, stack_name: &str) -> Result<Deployed, String> {
+    let cfn = &aws.cloudformation;
+    let stacks = cfn
+        .describe_stacks()
         .stack_name(stack_name)
-        .logical_resource_id(logical_id)
         .send()
-        .await;
-    let got = match got {
-        Ok(got) => got,
-        Err(e) => {
-            let message = e.message().unwrap_or_default().to_string();
-            // CloudFormation's answer for a resource the stack does not have.
-            if e.code() == Some("ValidationError") && message.contains("does not exist for stack") {
-                return Ok(None);
-            }
-            return Err(format!(
-                "cloudformation:DescribeStackResource of {logical_id} in stack {stack_name}: {}: {}",
-                e.code().unwrap_or("(no code)"),
-                if message.is_empty() { format!("{e:?}") } else { message }
-            ));
-        }
+        .await
+        .map_err(|e| describe("DescribeStacks", &e))?;
+    let stack = stacks
+        .stacks()
+        .first()
+        .ok_or_else(|| format!("cloudformation:DescribeStacks: no stack {stack_name}"))?;
+    let mut deployed = Deployed {
+        stack_id: stack.stack_id().unwrap_or_default().to_string(),
+        ..Deployed::default()
     };
-    let detail = got
-        .stack_resource_detail()
-        .ok_or("cloudformation:DescribeStackResource answered no StackResourceDetail")?;
-    let physical_id = detail
-        .physical_resource_id()
-        .unwrap_or_default()
-        .to_string();
-    let status = detail
-        .resource_status()
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
-    if physical_id.is_empty() {
-        return Ok(None);
+    for parameter in stack.parameters() {
+        let (Some(key), Some(value)) = (parameter.parameter_key(), parameter.parameter_value())
+        else {
+            continue;
+        };
+        // An SSM parameter type's value is the SSM parameter's name; its resolved value is what
+        // Ref gives.
+        let value = parameter.resolved_value().unwrap_or(value);
+        if value != "****" {
+            deployed
+                .parameters
+                .insert(key.to_string(), value.to_string());
+        }
     }
-    Ok(Some(StackResource {
-        stack_id: detail.stack_id().unwrap_or_default().to_string(),
-        physical_id,
-        status,
-    }))
+    let resources = cfn
+        .list_stack_resources()
+        .stack_name(&deployed.stack_id)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| describe("ListStackResources", &e))?;
+    for r in resources {
+        if let (Some(logical), Some(physical)) = (r.logical_resource_id(), r.physical_resource_id())
+        {
+            let kind = r.resource_type().unwrap_or_default().to_string();
+            deployed
+                .resources
+                .insert(logical.to_string(), (kind, physical.to_string()));
+        }
+    }
+    let exports = cfn
+        .list_exports()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await;
+    match exports {
+        Ok(exports) => {
+            for export in exports {
+                if let (Some(name), Some(value)) = (export.name(), export.value()) {
+                    deployed.exports.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+        Err(e) => deployed.notes.push(format!(
+            "Fn::ImportValue stays a token: {}",
+            describe("ListExports", &e)
+        )),
+    }
+    Ok(deployed)
 }
 
 /// What the function reads for these states (as `lifecycle::names` lists them, which is not

@@ -88,19 +88,25 @@ pub async fn run(options: &Options, aws: Option<&Aws>) -> Result<Report, String>
     // Where the stack lives: the options' pseudo parameters, or (live) the stack's own id.
     let mut stack = stack_of(options, None)?;
     let mut found: BTreeMap<String, Option<live::StackResource>> = BTreeMap::new();
+    let mut deployed = None;
     if options.live {
         let aws = aws.ok_or("--live needs AWS clients")?;
         if options.physical_ids.is_empty() {
             let stack_name = options.stack_name.as_deref().expect("checked by the cli");
+            let stack_now = live::deployed(aws, stack_name).await?;
+            stack = stack_of(options, Some(&stack_now.stack_id))?;
             for id in &logical_ids {
-                let resource = live::stack_resource(aws, stack_name, id).await?;
-                if let Some(r) = &resource {
-                    if !r.stack_id.is_empty() && r.stack_id != stack.stack_id {
-                        stack = stack_of(options, Some(&r.stack_id))?;
-                    }
-                }
+                let resource =
+                    stack_now
+                        .resources
+                        .get(id)
+                        .map(|(_, physical)| live::StackResource {
+                            stack_id: stack_now.stack_id.clone(),
+                            physical_id: physical.clone(),
+                        });
                 found.insert(id.clone(), resource);
             }
+            deployed = Some(stack_now);
         } else {
             for (logical, id) in &options.physical_ids {
                 let logical = match logical {
@@ -117,7 +123,6 @@ pub async fn run(options: &Options, aws: Option<&Aws>) -> Result<Report, String>
                 let resource = live::StackResource {
                     stack_id: String::new(),
                     physical_id: id.clone(),
-                    status: String::new(),
                 };
                 found.insert(logical, Some(resource));
             }
@@ -133,7 +138,7 @@ pub async fn run(options: &Options, aws: Option<&Aws>) -> Result<Report, String>
 
     let sides = |template: &Value| -> Result<BTreeMap<String, Side>, String> {
         let map = template.as_object().expect("a template is an object");
-        let resolver = Resolver::new(map, &stack, &options.parameters)?;
+        let resolver = Resolver::new(map, &stack, &options.parameters, deployed.as_ref())?;
         Ok(logical_ids
             .iter()
             .map(|id| (id.clone(), side_of(map, &resolver, id, &options.types)))
@@ -157,6 +162,11 @@ pub async fn run(options: &Options, aws: Option<&Aws>) -> Result<Report, String>
         } else {
             None
         };
+        if options.live && !options.physical_ids.is_empty() && !found.contains_key(id) {
+            out.skipped("no --physical-id names it");
+            resources.push(out.into_value());
+            continue;
+        }
         match (new, old, live_found) {
             (Side::Broken(message), _, _) | (_, Some(Side::Broken(message)), _) => {
                 out.errors.push(error(id, None, message));
@@ -181,6 +191,9 @@ pub async fn run(options: &Options, aws: Option<&Aws>) -> Result<Report, String>
             }
             (Side::Skipped(why), _, None) => out.skipped(why),
             (Side::Absent, _, None) => {}
+        }
+        if let Some(deployed) = &deployed {
+            out.notes.extend(deployed.notes.iter().cloned());
         }
         changed |= out.changed;
         errors.append(&mut out.errors.clone());
@@ -452,6 +465,9 @@ impl ResourceOut {
 
 /// Said when a resource's roles or changes show tokens.
 pub const TOKENS_NOTE: &str = "${...} is a value plan cannot know before the stack exists (Fn::GetAtt of another resource, Fn::ImportValue, a parameter without a value): give parameters with --parameter NAME=VALUE";
+
+/// Said with `--live` when a value is known neither offline nor from the deployed stack.
+pub const LIVE_TOKENS_NOTE: &str = "a ${...} value is known neither from the template nor from the deployed stack: a change that names it compares the account with a stand-in, not with the deployed value; give it with --parameter NAME=VALUE";
 
 /// The IAM calls of a plan, in order, each with its stage.
 fn calls(plan: &Plan) -> Vec<String> {
@@ -755,6 +771,9 @@ async fn live_resource(
         Ok(checked) => checked,
         Err(errors) => return out.spec_errors(errors),
     };
+    if out.tokens.stands_in(&checked.properties.to_string()) {
+        out.notes.push(LIVE_TOKENS_NOTE.to_string());
+    }
     let cur = found.physical_id.clone();
     let state = desired::build(&checked.spec, &Owner::new(&cx.env, &out.logical_id, &cur));
     out.show(&checked.spec, &state, cx);

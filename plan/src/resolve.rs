@@ -4,6 +4,7 @@
 //! exists (`Fn::GetAtt` of other resources, `Fn::ImportValue`, parameters without a value,
 //! `Fn::GetAZs`, `Fn::Cidr`) becomes a token (`crate::tokens`).
 
+use crate::live::Deployed;
 use crate::tokens::{self, marker, Piece};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -35,6 +36,8 @@ pub struct Resolver<'a> {
     stack: &'a Stack,
     /// Each parameter's value; None: unknown offline (a token).
     parameters: BTreeMap<String, Option<Value>>,
+    /// With `--live`: the deployed stack's physical ids and the account's exports.
+    deployed: Option<&'a Deployed>,
     conditions: RefCell<BTreeMap<String, Option<bool>>>,
     evaluating: RefCell<BTreeSet<String>>,
     depth: RefCell<usize>,
@@ -59,10 +62,14 @@ type Resolved = Result<Option<Value>, String>;
 
 impl<'a> Resolver<'a> {
     /// `given`: `--parameter` values. A parameter the template does not declare is an error.
+    /// `deployed` (with `--live`): the stack's parameter values (after `given`, before the
+    /// defaults), its resources' physical ids (what `Ref` of most types returns) and the
+    /// account's exports.
     pub fn new(
         template: &'a Map<String, Value>,
         stack: &'a Stack,
         given: &BTreeMap<String, String>,
+        deployed: Option<&'a Deployed>,
     ) -> Result<Resolver<'a>, String> {
         let empty = Map::new();
         let declared = template
@@ -86,7 +93,10 @@ impl<'a> Resolver<'a> {
                 .get("Type")
                 .and_then(Value::as_str)
                 .unwrap_or("String");
-            let value = match given.get(name) {
+            let value = match given
+                .get(name)
+                .or_else(|| deployed.and_then(|d| d.parameters.get(name)))
+            {
                 Some(value) => Some(value.clone()),
                 // An SSM parameter type resolves to the SSM parameter's value at deploy time.
                 None if kind.starts_with("AWS::SSM::Parameter::Value<") => None,
@@ -109,6 +119,7 @@ impl<'a> Resolver<'a> {
             template,
             stack,
             parameters,
+            deployed,
             conditions: RefCell::default(),
             evaluating: RefCell::default(),
             depth: RefCell::new(0),
@@ -210,6 +221,9 @@ impl<'a> Resolver<'a> {
             .ok_or_else(|| {
                 format!("Ref {name}: the template has no parameter or resource {name}")
             })?;
+        if let Some((_, physical)) = self.deployed.and_then(|d| d.resources.get(name)) {
+            return Ok(Some(Value::from(physical.as_str())));
+        }
         Ok(Some(
             self.named(resource)?
                 .unwrap_or_else(|| Value::from(marker(name))),
@@ -373,6 +387,9 @@ impl<'a> Resolver<'a> {
             }
             "ImportValue" => {
                 let name = self.string(arg, "Fn::ImportValue's name")?;
+                if let Some(value) = self.deployed.and_then(|d| d.exports.get(&name)) {
+                    return Ok(Some(Value::from(value.as_str())));
+                }
                 Ok(Some(Value::from(marker(&format!(
                     "ImportValue:{}",
                     tokens::render(&name)
@@ -402,10 +419,23 @@ impl<'a> Resolver<'a> {
             .section("Resources")
             .and_then(|r| r.get(resource))
             .ok_or_else(|| format!("Fn::GetAtt: the template has no resource {resource}"))?;
-        // An ARN that the template's own names make known.
+        // An ARN that the template's own names, or the deployed stack's physical id, make known.
         let kind = found.get("Type").and_then(Value::as_str).unwrap_or("");
+        let physical = self
+            .deployed
+            .and_then(|d| d.resources.get(resource))
+            .map(|(_, physical)| Value::from(physical.as_str()));
         if attribute == "Arn" {
-            if let Some(Value::String(name)) = self.named(found)? {
+            if let Some(Value::String(arn)) = &physical {
+                if arn.starts_with("arn:") {
+                    return Ok(Value::from(arn.as_str()));
+                }
+            }
+            let name = match physical {
+                Some(physical) => Some(physical),
+                None => self.named(found)?,
+            };
+            if let Some(Value::String(name)) = name {
                 let s = self.stack;
                 let (p, r, a) = (&s.partition, &s.region, &s.account);
                 match kind {
@@ -640,7 +670,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let template = template.as_object().unwrap().clone();
-        let resolver = Resolver::new(&template, &stack, &given)?;
+        let resolver = Resolver::new(&template, &stack, &given, None)?;
         resolver.resolve(&value)
     }
 

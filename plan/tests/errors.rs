@@ -75,7 +75,7 @@ fn properties(text: &str) -> Value {
         stack_id: STACK_ID.into(),
     };
     let map = template.as_object().unwrap();
-    let resolver = resolve::Resolver::new(map, &stack, &BTreeMap::new()).unwrap();
+    let resolver = resolve::Resolver::new(map, &stack, &BTreeMap::new(), None).unwrap();
     let raw = &template["Resources"]["EcsRoles"]["Properties"];
     let mut resolved = check::stringified(&resolver.resolve(raw).unwrap().unwrap());
     // The ServiceToken is an import CloudFormation resolves.

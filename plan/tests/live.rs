@@ -1,5 +1,5 @@
 //! `--live` against moto (IAM, behind the root crate's fault proxy, which counts every call)
-//! and a CloudFormation that answers DescribeStackResource: the roles made by the function's
+//! and a CloudFormation that answers for one stack: the roles made by the function's
 //! own code, then drift made by hand (a managed policy detached, a trust policy changed) is
 //! what an Update would repair, with exit code 2, and the plan makes no write at all.
 
@@ -32,13 +32,15 @@ Resources:
           RoleName: !Sub exec-${Suffix}
         Task:
           RoleName: !Sub task-${Suffix}
-          ClusterName: !Sub cluster-${Suffix}
+          ClusterName: !ImportValue shared-cluster-name
 "#;
 
-/// A CloudFormation endpoint that knows one stack resource, and records every call's action.
+/// The CloudFormation of one stack (its id, its `Suffix` parameter, its one resource) and one
+/// export, answering DescribeStacks, ListStackResources and ListExports; it records every
+/// call's action.
 async fn cloudformation(
     stack_id: String,
-    logical: &'static str,
+    suffix: String,
     physical: String,
 ) -> (String, Arc<Mutex<Vec<String>>>) {
     let calls: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -47,31 +49,48 @@ async fn cloudformation(
         let params = form_params(&req.body);
         let action = params["Action"].as_str().unwrap_or("?").to_string();
         seen.lock().unwrap().push(action.clone());
-        let (stack_id, physical) = (stack_id.clone(), physical.clone());
+        let (stack_id, suffix, physical) = (stack_id.clone(), suffix.clone(), physical.clone());
+        let name = stack_id.split('/').nth(1).unwrap_or_default().to_string();
+        let asked = params
+            .get("StackName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         Box::pin(async move {
-            let asked = params.get("LogicalResourceId").and_then(Value::as_str);
-            if action != "DescribeStackResource" || asked != Some(logical) {
-                let body = format!("<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Resource {} does not exist for stack s</Message></Error><RequestId>r</RequestId></ErrorResponse>", asked.unwrap_or("?"));
-                return Response {
-                    status: 400,
-                    headers: vec![("content-type".into(), "text/xml".into())],
-                    body: body.into_bytes(),
-                };
-            }
-            let name = stack_id.split('/').nth(1).unwrap_or_default().to_string();
-            let body = format!(
-                "<DescribeStackResourceResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
-                 <DescribeStackResourceResult><StackResourceDetail><StackId>{stack_id}</StackId>\
-                 <StackName>{name}</StackName><LogicalResourceId>{logical}</LogicalResourceId>\
-                 <PhysicalResourceId>{physical}</PhysicalResourceId><ResourceType>Custom::EcsIamRoles</ResourceType>\
-                 <LastUpdatedTimestamp>2026-01-01T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
-                 </StackResourceDetail></DescribeStackResourceResult>\
-                 <ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></DescribeStackResourceResponse>"
-            );
-            Response {
+            let xml = |body: String| {
+                Response {
                 status: 200,
                 headers: vec![("content-type".into(), "text/xml".into())],
-                body: body.into_bytes(),
+                body: format!(
+                    "<{action}Response xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+                     <{action}Result>{body}</{action}Result>\
+                     <ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></{action}Response>"
+                )
+                .into_bytes(),
+            }
+            };
+            let known = asked.as_deref().is_some_and(|a| a == name || a == stack_id);
+            match action.as_str() {
+                "DescribeStacks" | "ListStackResources" if !known => Response {
+                    status: 400,
+                    headers: vec![("content-type".into(), "text/xml".into())],
+                    body: format!("<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id {} does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>", asked.unwrap_or_default()).into_bytes(),
+                },
+                "DescribeStacks" => xml(format!(
+                    "<Stacks><member><StackId>{stack_id}</StackId><StackName>{name}</StackName>\
+                     <Parameters><member><ParameterKey>Suffix</ParameterKey><ParameterValue>{suffix}</ParameterValue></member></Parameters>\
+                     <CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus></member></Stacks>"
+                )),
+                "ListStackResources" => xml(format!(
+                    "<StackResourceSummaries><member><LogicalResourceId>EcsRoles</LogicalResourceId>\
+                     <PhysicalResourceId>{physical}</PhysicalResourceId><ResourceType>Custom::EcsIamRoles</ResourceType>\
+                     <LastUpdatedTimestamp>2026-01-01T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+                     </member></StackResourceSummaries>"
+                )),
+                "ListExports" => xml(format!(
+                    "<Exports><member><ExportingStackId>{stack_id}</ExportingStackId>\
+                     <Name>shared-cluster-name</Name><Value>cluster-{suffix}</Value></member></Exports>"
+                )),
+                _ => Response::status(400),
             }
         })
     });
@@ -126,7 +145,7 @@ async fn setup(stack: &str) -> Setup {
     session.apply(&create).await.unwrap();
 
     let proxy = FaultProxy::start(moto_endpoint).await;
-    let (cfn_endpoint, cfn_calls) = cloudformation(stack_id, "EcsRoles", physical).await;
+    let (cfn_endpoint, cfn_calls) = cloudformation(stack_id, suffix.clone(), physical).await;
     let iam_config = support::config(&proxy.endpoint).await;
     let cfn_config = support::config(&cfn_endpoint).await;
     let aws = Aws {
@@ -146,16 +165,15 @@ async fn setup(stack: &str) -> Setup {
 }
 
 impl Setup {
+    /// The plan of the template with `--live`: the Suffix parameter and the cluster's name
+    /// come from the deployed stack (its parameters, the account's exports).
     async fn plan(&self, extra: &[&str]) -> ecs_iam_roles_plan::Output {
-        let parameter = format!("Suffix={}", self.suffix);
         let mut args = vec![
             "plan",
             &self.template,
             "--live",
             "--stack-name",
             &self.stack_name,
-            "--parameter",
-            &parameter,
             "--detailed-exitcode",
         ];
         args.extend_from_slice(extra);
@@ -245,7 +263,10 @@ async fn drift_made_by_hand_is_what_an_update_would_repair_and_nothing_is_writte
         "{:?}",
         s.proxy.calls()
     );
-    assert_eq!(*s.cfn_calls.lock().unwrap(), ["DescribeStackResource"]);
+    assert_eq!(
+        *s.cfn_calls.lock().unwrap(),
+        ["DescribeStacks", "ListStackResources", "ListExports"]
+    );
 
     // The same as JSON.
     s.proxy.clear_calls();
@@ -283,7 +304,10 @@ async fn drift_made_by_hand_is_what_an_update_would_repair_and_nothing_is_writte
 async fn a_physical_id_of_another_stack_or_no_resource_yet() {
     let s = setup("other").await;
     // --physical-id: the pseudo parameters come from the options; any id is taken as given.
-    let foreign = s.plan(&["--physical-id", "someone-elses-id"]).await;
+    let suffix = format!("Suffix={}", s.suffix);
+    let foreign = s
+        .plan(&["--physical-id", "someone-elses-id", "--parameter", &suffix])
+        .await;
     // The roles exist but are owned by another id: the function would refuse to change them.
     assert_eq!(foreign.code, 1, "{}", foreign.stdout);
     assert!(
@@ -327,4 +351,20 @@ async fn a_physical_id_of_another_stack_or_no_resource_yet() {
         "{}",
         out.stdout
     );
+
+    // A stack that does not exist: an error.
+    let missing = support::plan_with(
+        &["plan", &other, "--live", "--stack-name", "no-such-stack"],
+        s.aws.clone(),
+    )
+    .await;
+    assert_eq!(missing.code, 1, "{}", missing.stdout);
+    assert!(
+        missing.stderr.contains(
+            "DescribeStacks: ValidationError: Stack with id no-such-stack does not exist"
+        ),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(s.proxy.writes(), Vec::<String>::new());
 }

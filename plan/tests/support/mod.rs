@@ -1,11 +1,11 @@
 //! What the plan's tests share: running the plan in-process, the repository's examples, and
-//! for `--live`, moto_server as IAM behind the root crate's fault proxy (tests/support/proxy.rs,
+//! for `--live`, moto_server as IAM behind the root crate's fault proxy (tests/it/support/proxy.rs,
 //! which counts every call).
 #![allow(dead_code)]
 
-#[path = "../../../tests/support/http.rs"]
+#[path = "../../../tests/it/support/http.rs"]
 pub mod http;
-#[path = "../../../tests/support/proxy.rs"]
+#[path = "../../../tests/it/support/proxy.rs"]
 pub mod proxy;
 
 use ecs_iam_roles_plan::{Aws, Output};
