@@ -464,7 +464,7 @@ impl ResourceOut {
 }
 
 /// Said when a resource's roles or changes show tokens.
-pub const TOKENS_NOTE: &str = "${...} is a value plan cannot know before the stack exists (Fn::GetAtt of another resource, Fn::ImportValue, a parameter without a value): give parameters with --parameter NAME=VALUE";
+pub const TOKENS_NOTE: &str = "${...} is a value plan cannot know before the stack exists (Fn::GetAtt or Ref of another resource, Fn::ImportValue, a parameter without a value): give parameters with --parameter NAME=VALUE";
 
 /// Said with `--live` when a value is known neither offline nor from the deployed stack.
 pub const LIVE_TOKENS_NOTE: &str = "a ${...} value is known neither from the template nor from the deployed stack: a change that names it compares the account with a stand-in, not with the deployed value; give it with --parameter NAME=VALUE";
