@@ -21,6 +21,14 @@ pub mod text;
 pub mod tokens;
 
 pub use cli::{Command, Format, Options};
+
+// The tests (plan/tests/) are the library's unit tests: see plan/tests/mod.rs for why. They name
+// this crate as an integration test would.
+#[cfg(test)]
+extern crate self as ecs_iam_roles_plan;
+#[cfg(test)]
+#[path = "../tests/mod.rs"]
+mod suite;
 pub use live::Aws;
 
 /// What one run prints, and its exit code.

@@ -2,7 +2,7 @@
 //! one `+` line and an update in place; a RoleName change is a replacement, whose cleanup
 //! deletes the old role; the same template twice changes nothing.
 
-mod support;
+use super::support;
 
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Input errors: the same bad properties through the function (its handler, in-process, as a
 //! Create) and through the plan give the same property names and messages; tokens; exit codes.
 
-mod support;
+use super::support;
 
 use ecs_iam_roles::account::Caller;
 use ecs_iam_roles::handler::{self, Deps};

@@ -1,9 +1,9 @@
 //! Golden outputs: `ecs-iam-roles plan` of every example with a Custom::EcsIamRoles resource,
 //! in the text and the JSON format, compared with plan/tests/golden/<example>.{txt,json}.
-//! `UPDATE_GOLDEN=1 cargo test -p ecs-iam-roles-plan --test golden` writes them anew (read the
+//! `UPDATE_GOLDEN=1 cargo test -p ecs-iam-roles-plan golden` writes them anew (read the
 //! diff before committing it: the golden files are what the function makes of the examples).
 
-mod support;
+use super::support;
 
 use serde_json::Value;
 use std::path::PathBuf;

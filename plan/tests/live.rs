@@ -3,7 +3,7 @@
 //! own code, then drift made by hand (a managed policy detached, a trust policy changed) is
 //! what an Update would repair, with exit code 2, and the plan makes no write at all.
 
-mod support;
+use super::support;
 
 use ecs_iam_roles::desired::{self, Owner};
 use ecs_iam_roles::iam::Session;
