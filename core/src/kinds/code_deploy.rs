@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 /// The page's AWS managed policy (without `LeastPrivilege`).
 pub const CODE_DEPLOY_ROLE_FOR_ECS: &str = "/AWSCodeDeployRoleForECS";
 /// The narrower policy; it passes only task roles named `ecsTaskExecutionRole` or
-/// `ECSTaskExecution*` (see the README).
+/// `ECSTaskExecution*` (docs/src/authors/kinds/code-deploy.md).
 pub const CODE_DEPLOY_ROLE_FOR_ECS_LIMITED: &str = "/AWSCodeDeployRoleForECSLimited";
 
 /// `Roles.CodeDeploy`'s properties, typed.

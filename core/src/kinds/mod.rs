@@ -4,7 +4,7 @@
 //! which are required, its typed properties, its trust, managed, inline and customer-managed
 //! policies, and its outputs. `spec` and `desired` loop over the registry and know no kind by
 //! name. Adding a kind is one new file and one line in `registry!` at the bottom of this file
-//! (the README's "Adding a role kind" walks through it).
+//! (docs/src/contributors/adding-a-kind.md walks through it).
 
 pub mod access_handler;
 pub mod documents;
