@@ -4,6 +4,7 @@ default delay stack works), each !GetAtt output of the custom resource checked a
 IAM, then the stack deleted and its roles checked gone."""
 
 import copy
+import json
 import pathlib
 import time
 
@@ -92,9 +93,32 @@ def test_example(engine, network, example, now_ms):
         checked += check_output(e, getatt[1], out[key], owners)
     assert checked, f"{example}: no output names a role"
 
+    if example == PLANNED:
+        assert_made_as_planned(e, example)
+
     e.delete(stack)
     for owner in owners:
         assert e.owned(owner) == {"roles": [], "policies": [], "profiles": []}
+
+
+# `ecs-iam-roles plan` of this example (plan/tests/golden/, which plan's own tests keep equal to
+# its output) names its roles (the example sets RoleName) for account 123456789012 in us-east-1,
+# the plan's defaults and the engine's: what the plan printed is what the function made.
+PLANNED = "retail-store.yaml"
+
+
+def assert_made_as_planned(e, example):
+    planned = json.loads((ROOT / "plan/tests/golden" / example.replace(".yaml", ".json")).read_text())
+    roles = [role for resource in planned["resources"] for role in resource["roles"]]
+    assert roles, "the plan names no role"
+    for role in roles:
+        made = e.role(role["name"])
+        assert made is not None, f"planned role {role['name']} was not made"
+        assert made["Arn"] == role["arn"] and made["Path"] == role["path"]
+        assert made["AssumeRolePolicyDocument"] == role["trust"], role["name"]
+        customer = [p["arn"] for p in role["customerPolicies"]]
+        assert e.attached(role["name"]) == sorted(role["managedPolicies"] + customer), role["name"]
+        assert e.inline(role["name"]) == role["inlinePolicies"], role["name"]
 
 
 def check_output(e, attribute, value, owners) -> int:
