@@ -1,6 +1,7 @@
 //! `ResourceProperties` checked and typed: every input error, named by its property, before any
 //! IAM call.
 
+use ecs_iam_roles_core::kinds::infrastructure::Use;
 use ecs_iam_roles_core::kinds::{Kind, KindSpec};
 use ecs_iam_roles_core::plan::{MAX_USER_TAGS, OWNER_TAG_KEY};
 use ecs_iam_roles_core::spec::{parse, parse_in, Context, PropertyError};
@@ -570,7 +571,8 @@ fn infrastructure_uses_is_required_non_empty_known_and_unique() {
     let KindSpec::Infrastructure(infrastructure) = &spec.roles[&Kind::Infrastructure].kind else {
         panic!("{spec:?}")
     };
-    assert_eq!(infrastructure.uses, ["ExpressServices", "Volumes"]);
+    // Typed, in the order given (the design attaches in the registry's order).
+    assert_eq!(infrastructure.uses, [Use::ExpressServices, Use::Volumes]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! one customer-managed policy, and Granted's configuration names the role ARN and a region.
 
 use super::TRUSTED_PRINCIPAL_ARN;
-use super::{CustomerPolicy, Property, RoleDesign, Trust, EXTERNAL_ID, POLICY_NAME};
+use super::{CustomerPolicy, Facts, Property, RoleDesign, Trust, EXTERNAL_ID, POLICY_NAME};
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
 use serde_json::Value;
@@ -40,6 +40,15 @@ impl AccessHandlerRole {
             policy_name,
             region,
         })
+    }
+
+    /// The facts others need: the trusted principal and `PolicyName`.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            policy_name: self.policy_name.as_deref(),
+            trusted_principal: Some(&self.trusted_principal_arn),
+            ..Facts::default()
+        }
     }
 
     /// Trusted by the principal only; the customer-managed policy `document`, named

@@ -4,7 +4,7 @@
 
 use super::documents::{allow, policy};
 use super::access_handler::AccessHandlerRole;
-use super::{Design, DesignContext, Property, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
+use super::{Facts, Design, DesignContext, Property, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -34,6 +34,10 @@ impl RoleKind for ClusterAccess {
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
         AccessHandlerRole::parse(properties, &ECS_REGION).map(ClusterAccess)
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        self.0.facts()
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

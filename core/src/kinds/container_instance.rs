@@ -4,6 +4,7 @@
 
 use super::ecs_anywhere::{EC2_CONTAINER_SERVICE_FOR_EC2_ROLE, SSM_MANAGED_INSTANCE_CORE};
 use super::{
+    Facts,
     Design, DesignContext, InstanceProfileDesign, Property, RoleDesign, RoleKind, Trust,
     INSTANCE_PROFILE_NAME,
 };
@@ -37,6 +38,13 @@ impl RoleKind for ContainerInstance {
             instance_profile_name,
             ssm_managed,
         })
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            instance_profile: Some(self.instance_profile_name.as_deref()),
+            ..Facts::default()
+        }
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

@@ -28,6 +28,50 @@ const USE_POLICIES: [&str; 6] = [
     "/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
 ];
 
+/// An entry of `Uses`: what the infrastructure role is for. `USE_NAMES` and `USE_POLICIES` hold,
+/// at its index, its name and the managed policy it attaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Use {
+    /// Amazon EBS volumes attached to tasks.
+    Volumes,
+    /// Service Connect's TLS (AWS Private CA).
+    ServiceConnectTls,
+    /// VPC Lattice target groups.
+    VpcLattice,
+    /// ECS Managed Instances.
+    ManagedInstances,
+    /// The load balancers of built-in blue/green deployments.
+    LoadBalancers,
+    /// Express services.
+    ExpressServices,
+}
+
+impl Use {
+    /// Every entry, in the order of `USE_NAMES`.
+    pub const ALL: [Use; 6] = [
+        Use::Volumes,
+        Use::ServiceConnectTls,
+        Use::VpcLattice,
+        Use::ManagedInstances,
+        Use::LoadBalancers,
+        Use::ExpressServices,
+    ];
+
+    /// Its name in `Uses`.
+    pub fn name(self) -> &'static str {
+        USE_NAMES[self as usize]
+    }
+
+    /// The managed policy it attaches, as a path below `arn:PARTITION:iam::aws:policy`.
+    pub fn policy(self) -> &'static str {
+        USE_POLICIES[self as usize]
+    }
+
+    fn from_name(name: &str) -> Option<Use> {
+        Use::ALL.into_iter().find(|u| u.name() == name)
+    }
+}
+
 fn check_use(value: &str) -> Result<(), String> {
     if USE_NAMES.contains(&value) {
         return Ok(());
@@ -44,8 +88,8 @@ const USES_PROPERTY: Property = Property::list("Uses", check_use).required();
 /// `Roles.Infrastructure`'s properties, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Infrastructure {
-    /// Entries of `USE_NAMES`, as given (changing them is an in-place update).
-    pub uses: Vec<String>,
+    /// `Uses`, as given (changing them is an in-place update).
+    pub uses: Vec<Use>,
 }
 
 impl RoleKind for Infrastructure {
@@ -55,17 +99,17 @@ impl RoleKind for Infrastructure {
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &USE_POLICIES;
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
+        // Each entry was checked to be a name of `Use` by `check_use`.
         let uses = properties.list(&USES_PROPERTY)?;
+        let uses = uses.iter().filter_map(|name| Use::from_name(name)).collect();
         Some(Infrastructure { uses })
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         // The guide's trust policy has no condition for ecs.amazonaws.com.
         let mut role = RoleDesign::new(Trust::service("ecs.amazonaws.com"));
-        for (name, policy) in USE_NAMES.into_iter().zip(USE_POLICIES) {
-            if self.uses.iter().any(|u| u == name) {
-                role.aws_managed.push(policy);
-            }
+        for wanted in Use::ALL.into_iter().filter(|u| self.uses.contains(u)) {
+            role.aws_managed.push(wanted.policy());
         }
         role.into()
     }

@@ -4,6 +4,7 @@
 //! role's name starts with `ecsInstanceRole` and it lives at path `/`.
 
 use super::{
+    Facts,
     property_error, CheckContext, Design, DesignContext, InstanceProfileDesign, Property,
     RoleDesign, RoleKind, Trust, INSTANCE_PROFILE_NAME, ROLE_NAME,
 };
@@ -52,6 +53,13 @@ impl RoleKind for ManagedInstances {
             });
         }
         errors
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            instance_profile: Some(self.instance_profile_name.as_deref()),
+            ..Facts::default()
+        }
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

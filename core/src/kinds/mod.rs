@@ -179,6 +179,29 @@ pub fn property_error(kind: &str, property: &Property, message: String) -> Prope
     }
 }
 
+/// What a kind makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Makes {
+    /// A role this resource owns, named by `RoleName` or generated (every kind but one).
+    Role,
+    /// ECS's service-linked roles: the account's, made when missing, never owned (`ServiceLinked`).
+    ServiceLinkedRoles,
+}
+
+/// A kind's typed properties as the rest of the function sees them, whatever the kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Facts<'a> {
+    /// `PolicyName`: the name of the kind's customer-managed policy, when given.
+    pub policy_name: Option<&'a str>,
+    /// For kinds with an instance profile: `Some(InstanceProfileName)` (inner None: the role's
+    /// name). None for kinds without one.
+    pub instance_profile: Option<Option<&'a str>>,
+    /// `TrustedPrincipalArn`: the one principal the role trusts, for kinds that take it.
+    pub trusted_principal: Option<&'a str>,
+    /// `ManagedPolicyArns`: the stack's own policies the role attaches.
+    pub managed_policy_arns: &'a [String],
+}
+
 /// What every kind's file provides; the registry dispatches to it.
 pub trait RoleKind: Sized {
     /// The key under `Roles`, the prefix of the output keys and the label of generated names.
@@ -193,8 +216,9 @@ pub trait RoleKind: Sized {
     const AWS_MANAGED_POLICIES: &'static [&'static str];
     /// Whether the outputs include `<Kind>RoleName`.
     const ROLE_NAME_OUTPUT: bool = true;
-    /// Whether the kind makes a role this resource owns (and so takes `RoleName`).
-    const HAS_ROLE: bool = true;
+    /// What the kind makes: a role this resource owns (and so takes `RoleName`), or the
+    /// account's service-linked roles.
+    const MAKES: Makes = Makes::Role;
     /// What a generated name of its role starts with (empty: the usual generated name). The
     /// kind's `check` refuses a `RoleName` that breaks the rule.
     const ROLE_NAME_PREFIX: &'static str = "";
@@ -202,6 +226,12 @@ pub trait RoleKind: Sized {
     /// The kind's typed properties. Reads every property of `PROPERTIES` (each once, whatever
     /// the others hold); None when one is invalid, which the reader has recorded.
     fn parse(properties: &mut KindReader) -> Option<Self>;
+
+    /// What the rest of the function needs to know of the typed properties without knowing the
+    /// kind (names it must reserve, the principal it trusts, the policies it attaches).
+    fn facts(&self) -> Facts<'_> {
+        Facts::default()
+    }
 
     /// Input errors that depend on the rest of the properties (checked before any IAM call).
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
@@ -280,9 +310,14 @@ macro_rules! registry {
                 }
             }
 
-            /// Whether it makes a role this resource owns (`RoleKind::HAS_ROLE`).
+            /// What it makes (`RoleKind::MAKES`).
+            pub fn makes(self) -> Makes {
+                match self { $(Kind::$variant => <$module::$kind as RoleKind>::MAKES),+ }
+            }
+
+            /// Whether it makes a role this resource owns.
             pub fn has_role(self) -> bool {
-                match self { $(Kind::$variant => <$module::$kind as RoleKind>::HAS_ROLE),+ }
+                self.makes() == Makes::Role
             }
 
             /// Whether the outputs include `<Kind>RoleName` (`RoleKind::ROLE_NAME_OUTPUT`).
@@ -316,6 +351,11 @@ macro_rules! registry {
             /// What the properties ask for (`RoleKind::design`).
             pub fn design(&self, cx: &DesignContext) -> Design {
                 match self { $(KindSpec::$variant(spec) => spec.design(cx)),+ }
+            }
+
+            /// The typed facts the rest of the function needs (`RoleKind::facts`).
+            pub fn facts(&self) -> Facts<'_> {
+                match self { $(KindSpec::$variant(spec) => spec.facts()),+ }
             }
 
             /// Input errors that depend on the rest of the properties (`RoleKind::check`).

@@ -3,7 +3,7 @@
 //! page "Using service-linked roles for Amazon ECS" (and Application Auto Scaling's "Amazon ECS
 //! and Application Auto Scaling"). They are the account's: never tagged, changed or deleted.
 
-use super::{Design, DesignContext, Property, RoleKind, ServiceLinkedRole};
+use super::{Design, DesignContext, Makes, Property, RoleKind, ServiceLinkedRole};
 use crate::iam_rules::shown;
 use crate::spec::KindReader;
 use serde_json::{json, Value};
@@ -27,6 +27,35 @@ pub const SERVICES: [ServiceLinkedRole; 3] = [
     },
 ];
 
+/// An entry of `Services`: one of ECS's service-linked roles, at its index in `SERVICES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// `AWSServiceRoleForECS`.
+    Ecs,
+    /// `AWSServiceRoleForECSCompute`.
+    EcsCompute,
+    /// `AWSServiceRoleForApplicationAutoScaling_ECSService`.
+    ApplicationAutoScaling,
+}
+
+impl Service {
+    /// Every entry, in the order of `SERVICES`.
+    pub const ALL: [Service; 3] = [
+        Service::Ecs,
+        Service::EcsCompute,
+        Service::ApplicationAutoScaling,
+    ];
+
+    /// Its label in `Services`, its `AWSServiceName` and the role IAM makes for it.
+    pub fn role(self) -> ServiceLinkedRole {
+        SERVICES[self as usize]
+    }
+
+    fn from_label(label: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.role().label == label)
+    }
+}
+
 fn check_service(value: &str) -> Result<(), String> {
     if SERVICES.iter().any(|s| s.label == value) {
         return Ok(());
@@ -40,8 +69,8 @@ const SERVICES_PROPERTY: Property = Property::list("Services", check_service).re
 /// `Roles.ServiceLinked`'s properties, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceLinked {
-    /// `Services`: labels from `SERVICES`, each once.
-    pub services: Vec<String>,
+    /// `Services`, each once.
+    pub services: Vec<Service>,
 }
 
 impl RoleKind for ServiceLinked {
@@ -50,17 +79,20 @@ impl RoleKind for ServiceLinked {
         "Amazon ECS Developer Guide: \"Using service-linked roles for Amazon ECS\"";
     const PROPERTIES: &'static [Property] = &[SERVICES_PROPERTY];
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
-    const HAS_ROLE: bool = false;
+    const MAKES: Makes = Makes::ServiceLinkedRoles;
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
+        // Each entry was checked to be a label of `Service` by `check_service`.
         let services = properties.list(&SERVICES_PROPERTY)?;
+        let services = services.iter().filter_map(|l| Service::from_label(l)).collect();
         Some(ServiceLinked { services })
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
-        let roles = SERVICES
+        let roles = Service::ALL
             .into_iter()
-            .filter(|s| self.services.iter().any(|wanted| wanted == s.label))
+            .filter(|s| self.services.contains(s))
+            .map(Service::role)
             .collect();
         Design::ServiceLinked(roles)
     }

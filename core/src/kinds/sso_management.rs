@@ -5,7 +5,7 @@
 
 use super::documents::{allow, policy};
 use super::access_handler::AccessHandlerRole;
-use super::{Design, DesignContext, Property, RoleKind, TRUSTED_PRINCIPAL_ARN};
+use super::{Facts, Design, DesignContext, Property, RoleKind, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -54,6 +54,10 @@ impl RoleKind for SsoManagement {
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
         AccessHandlerRole::parse(properties, &SSO_REGION).map(SsoManagement)
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        self.0.facts()
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

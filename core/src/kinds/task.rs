@@ -4,6 +4,7 @@
 
 use super::documents::{allow, policy};
 use super::{
+    Facts,
     check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
     RoleKind, Trust, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
 };
@@ -65,6 +66,13 @@ impl RoleKind for Task {
 
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
         check_managed_policy_count(Self::NAME, 0, &self.managed_policy_arns)
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            managed_policy_arns: &self.managed_policy_arns,
+            ..Facts::default()
+        }
     }
 
     fn design(&self, cx: &DesignContext) -> Design {

@@ -5,6 +5,7 @@
 
 use super::documents::{allow, policy};
 use super::{
+    Facts,
     check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
     RoleKind, Trust, MANAGED_POLICY_ARNS,
 };
@@ -67,6 +68,13 @@ impl RoleKind for TaskExecution {
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
         let own = Self::AWS_MANAGED_POLICIES.len();
         check_managed_policy_count(Self::NAME, own, &self.managed_policy_arns)
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            managed_policy_arns: &self.managed_policy_arns,
+            ..Facts::default()
+        }
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

@@ -7,8 +7,7 @@ mod tags;
 
 use crate::iam_rules::{check_path, check_policy_arn};
 use crate::kinds::{
-    CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
-    POLICY_NAME, ROLE_NAME, TRUSTED_PRINCIPAL_ARN,
+    CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
 };
 pub use reader::KindReader;
 use reader::{display_key, Checker};
@@ -111,39 +110,24 @@ pub struct RoleSpec {
 impl RoleSpec {
     /// The one principal the role trusts, for kinds that take `TrustedPrincipalArn`.
     pub fn trusted_principal(&self) -> Option<&str> {
-        self.values
-            .get(TRUSTED_PRINCIPAL_ARN.fingerprint_key)?
-            .as_str()
+        self.kind.facts().trusted_principal
     }
 
     /// `ManagedPolicyArns`, for kinds that take it (empty otherwise).
-    pub fn managed_policy_arns(&self) -> Vec<&str> {
-        let arns = self.values.get(MANAGED_POLICY_ARNS.fingerprint_key);
-        let arns = arns
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        arns.iter().filter_map(Value::as_str).collect()
+    pub fn managed_policy_arns(&self) -> &[String] {
+        self.kind.facts().managed_policy_arns
     }
 
     /// The customer-managed policy's name, for kinds that take `PolicyName`.
     pub fn policy_name(&self) -> Option<&str> {
-        self.values.get(POLICY_NAME.fingerprint_key)?.as_str()
+        self.kind.facts().policy_name
     }
 
     /// The instance profile's name as the properties give it, for kinds that have one:
     /// `InstanceProfileName`, else the role's name (None: both generated).
     pub fn instance_profile_name(&self) -> Option<&str> {
-        let kind = self.kind.kind();
-        if !kind
-            .properties()
-            .iter()
-            .any(|p| p.name == INSTANCE_PROFILE_NAME.name)
-        {
-            return None;
-        }
-        let given = self.values.get(INSTANCE_PROFILE_NAME.fingerprint_key);
-        given.and_then(Value::as_str).or(self.role_name.as_deref())
+        let given = self.kind.facts().instance_profile?;
+        given.or(self.role_name.as_deref())
     }
 
     fn canonical(&self) -> Value {
