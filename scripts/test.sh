@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Run every check and test: format, cfn-lint on the SAM template and examples, `sam validate
-# --lint` and checkov on the SAM template, the CDK example (type-checked, synthesized offline, its
-# template linted), clippy, `sam build` (where the arm64 Rust target is
-# installed), unit and property tests, and the integration tests (the real binary under a Lambda
-# Runtime API, moto_server as IAM, a local ResponseURL), including the authorization test (the
-# IAM calls replayed through an IAM policy engine against the template's execution role), and
-# the stack-level suite on a real CloudFormation engine (MiniStack; scripts/stack-test.sh).
+# Run every check and test: format, cfn-lint on the SAM template and examples, the files xtask
+# generates from the kinds' registry, `sam validate --lint` and checkov on the SAM template, the
+# CDK example (type-checked, synthesized offline, its template linted), clippy, `sam build` (where
+# the arm64 Rust target is installed), unit and property tests, and the integration tests (the
+# real binary under a Lambda Runtime API, moto_server as IAM, a local ResponseURL), including the
+# authorization test (the IAM calls replayed through an IAM policy engine against the template's
+# execution role), and the stack-level suite on a real CloudFormation engine (MiniStack;
+# scripts/stack-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export MOTO_SERVER="$PWD/.venv/bin/moto_server"
 cargo fmt --all -- --check
 .venv/bin/cfn-lint template.yaml examples/*.yaml
+# What the kinds' registry determines (template.yaml's attach list, the CDK example's policy,
+# events/kinds/, the book's kind tables) is as xtask generates it; names each file out of date.
+cargo run --locked -q -p xtask -- check
 # The book (docs/) and the README's links into it: every relative link and #anchor resolves,
 # no page links outside docs/src, every page is in docs/src/SUMMARY.md (standard library only).
 python3 scripts/check-docs.py

@@ -2,7 +2,8 @@
 // Prints the execution role's `manage-owned-iam` policy document from template.yaml as
 // CloudFormation JSON, intrinsic functions in their long form (`Fn::Sub`, `Fn::If`, `Ref`).
 // examples/cdk/execution-role-policy.json is this output: the CDK example attaches exactly the
-// template's policy, and tests/template.rs fails when the two drift apart.
+// template's policy, and tests/it/template.rs fails when the two drift apart. `cargo run -p xtask
+// -- generate` writes it with this script (xtask/src/cdk.rs); by hand:
 //
 //   node test-tools/authz/policy-fragment.mjs template.yaml > examples/cdk/execution-role-policy.json
 

@@ -77,7 +77,7 @@ fn the_cdk_examples_policy_is_the_templates() {
     assert_eq!(
         example, from_template,
         "examples/cdk/execution-role-policy.json is out of date: regenerate it with \
-         `node test-tools/authz/policy-fragment.mjs template.yaml > examples/cdk/execution-role-policy.json`"
+         `cargo run -p xtask -- generate`"
     );
 }
 

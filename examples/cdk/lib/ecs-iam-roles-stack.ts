@@ -4,8 +4,8 @@
 // framework: the function answers CloudFormation itself). It leaves out the template's alarms,
 // metric filter, export and queue-URL output (docs: operators/cdk.md, "What it leaves out").
 //
-// `execution-role-policy.json` is generated from template.yaml
-// (`node test-tools/authz/policy-fragment.mjs template.yaml`); tests/template.rs fails when it
+// `execution-role-policy.json` is generated from template.yaml (`cargo run -p xtask -- generate`
+// runs test-tools/authz/policy-fragment.mjs); tests/it/template.rs fails when it
 // differs from the template's policy, and tests/cdk.rs synthesizes this stack and checks that
 // its role renders to exactly the template's role for the same settings (and runs the
 // authorization test's escalation table against it).
