@@ -13,7 +13,8 @@
 //! - `docs/src/authors/kinds/<kind>.md`, the property table: a row per property in the kind's
 //!   order and whether it is required; the meaning cells are hand-written, kept by property;
 //!   a kind with no page gets one, to be completed by hand;
-//! - `docs/src/SUMMARY.md`: the kinds' pages under "The kinds", in the registry's order.
+//! - `docs/src/SUMMARY.md` and `README.md`: the kinds' pages under "The kinds", in the registry's
+//!   order.
 
 use crate::region::{self, code_spans, row, table_rows};
 use crate::{kebab, read, Output};
@@ -28,6 +29,7 @@ use std::path::Path;
 const KINDS_PAGE: &str = "docs/src/authors/kinds.md";
 const OUTPUTS_PAGE: &str = "docs/src/authors/outputs.md";
 const SUMMARY: &str = "docs/src/SUMMARY.md";
+const README: &str = "README.md";
 /// The kinds' own pages, `<kind>.md` (kebab case), below `docs/src/authors/`.
 const KIND_PAGES: &str = "kinds";
 
@@ -68,6 +70,7 @@ pub fn generate(root: &Path) -> Result<Vec<Output>, String> {
         Output::file(KINDS_PAGE, kinds_page(&read(root, KINDS_PAGE)?)?),
         Output::file(OUTPUTS_PAGE, outputs_page(&read(root, OUTPUTS_PAGE)?)?),
         Output::file(SUMMARY, summary(&read(root, SUMMARY)?)?),
+        Output::file(README, readme(&read(root, README)?)?),
     ];
     for &kind in Kind::ALL {
         let path = format!("docs/src/authors/{}", page_of(kind));
@@ -263,31 +266,72 @@ fn key_list(keys: Vec<&str>) -> String {
         .join(", ")
 }
 
-/// The kinds' pages under "The kinds" in `SUMMARY.md` (no markers there: mdBook misreads an
-/// indented HTML comment in a nested list).
-fn summary(text: &str) -> Result<String, String> {
-    const PARENT: &str = "- [The kinds](authors/kinds.md)";
-    const CHILD: &str = "  - ";
+/// `text` (the file `file`) with the lines after the line `parent` that start with `child`
+/// replaced by `lines` (no markers in these lists: mdBook misreads an indented HTML comment in
+/// SUMMARY.md's nested list, and one would split the README's list item).
+fn list_after(
+    file: &str,
+    text: &str,
+    parent: &str,
+    child: &str,
+    lines: &[String],
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
-    let mut lines = text.split_inclusive('\n').peekable();
+    let mut rest = text.split_inclusive('\n').peekable();
     let mut found = false;
-    while let Some(line) = lines.next() {
+    while let Some(line) = rest.next() {
         out.push_str(line);
-        if line.trim_end() != PARENT {
+        if line.trim_end() != parent {
             continue;
         }
         found = true;
-        while lines.peek().is_some_and(|l| l.starts_with(CHILD)) {
-            lines.next();
+        while rest.peek().is_some_and(|l| l.starts_with(child)) {
+            rest.next();
         }
-        for kind in Kind::ALL {
-            out.push_str(&format!("{CHILD}[{kind}](authors/{})\n", page_of(*kind)));
+        for line in lines {
+            out.push_str(line);
+            out.push('\n');
         }
     }
     if !found {
-        return Err(format!("{SUMMARY}: no line {PARENT:?}"));
+        return Err(format!("{file}: no line {parent:?}"));
     }
     Ok(out)
+}
+
+/// The kinds' pages under "The kinds" in `SUMMARY.md`.
+fn summary(text: &str) -> Result<String, String> {
+    let lines: Vec<String> = Kind::ALL
+        .iter()
+        .map(|kind| format!("  - [{kind}](authors/{})", page_of(*kind)))
+        .collect();
+    list_after(
+        SUMMARY,
+        text,
+        "- [The kinds](authors/kinds.md)",
+        "  - ",
+        &lines,
+    )
+}
+
+/// The kinds' pages in the README's list of the book's pages, a link a line.
+fn readme(text: &str) -> Result<String, String> {
+    let last = Kind::ALL.len() - 1;
+    let lines: Vec<String> = Kind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let end = if i == last { '.' } else { ',' };
+            format!("  [{kind}](docs/src/authors/{}){end}", page_of(*kind))
+        })
+        .collect();
+    list_after(
+        README,
+        text,
+        "- [The kinds](docs/src/authors/kinds.md), one page each:",
+        "  [",
+        &lines,
+    )
 }
 
 /// Meaning of a property no hand has described yet.
