@@ -151,49 +151,12 @@ pub async fn deployed(aws: &Aws, stack_name: &str) -> Result<Deployed, String> {
     Ok(deployed)
 }
 
-/// What the function reads for these states (as `lifecycle::names` lists them, which is not
-/// public): each role with the inline policies it is expected to have, each policy, instance
-/// profile and service-linked role once.
-pub fn names(states: &[&DesiredState]) -> Names {
-    let mut names = Names::default();
-    let add = |list: &mut Vec<String>, name: &str| {
-        if !list.iter().any(|n| n == name) {
-            list.push(name.to_string());
-        }
-    };
-    for state in states {
-        for role in &state.roles {
-            let inline: Vec<String> = role.inline_policies.keys().cloned().collect();
-            match names.roles.iter_mut().find(|(name, _)| *name == role.name) {
-                Some((_, known)) => {
-                    for policy in inline {
-                        if !known.contains(&policy) {
-                            known.push(policy);
-                        }
-                    }
-                }
-                None => names.roles.push((role.name.clone(), inline)),
-            }
-            if let Some(profile) = &role.instance_profile {
-                add(&mut names.instance_profiles, &profile.name);
-            }
-        }
-        for policy in &state.policies {
-            add(&mut names.policy_arns, &policy.arn);
-        }
-        for role in &state.service_linked {
-            add(&mut names.service_linked, role.role_name);
-        }
-    }
-    names
-}
-
 /// What IAM holds of a desired state's roles, policies, instance profiles and service-linked
 /// roles, read as the function reads it before an Update.
 pub async fn read(aws: &Aws, desired: &DesiredState) -> Result<ActualState, String> {
     let session = Session::new(&aws.iam, tokio::time::Instant::now() + READ_DEADLINE);
     session
-        .read_state(&names(&[desired]), false)
+        .read_state(&Names::of(&[desired]), false)
         .await
         .map_err(|e| format!("reading IAM: {e}"))
 }

@@ -1,6 +1,7 @@
 //! Reading the actual state of the roles and policies a request manages.
 
 use super::{Action, IamError, Missing, Session};
+use crate::desired::DesiredState;
 use crate::plan::{ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion};
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -56,6 +57,40 @@ pub struct Names {
     pub instance_profiles: Vec<String>,
     /// Service-linked role names (only whether each exists is read).
     pub service_linked: Vec<String>,
+}
+
+impl Names {
+    /// The role names (with their inline policy names), policy ARNs, instance profile names and
+    /// service-linked role names of some desired states, each once.
+    pub fn of(states: &[&DesiredState]) -> Names {
+        let mut names = Names::default();
+        let add = |list: &mut Vec<String>, name: &str| {
+            if !list.iter().any(|n| n == name) {
+                list.push(name.to_string());
+            }
+        };
+        for state in states {
+            for role in &state.roles {
+                let inline = role.inline_policies.keys().cloned();
+                match names.roles.iter_mut().find(|(name, _)| *name == role.name) {
+                    Some((_, known)) => {
+                        known.extend(inline.filter(|n| !known.contains(n)).collect::<Vec<_>>())
+                    }
+                    None => names.roles.push((role.name.clone(), inline.collect())),
+                }
+                if let Some(profile) = &role.instance_profile {
+                    add(&mut names.instance_profiles, &profile.name);
+                }
+            }
+            for policy in &state.policies {
+                add(&mut names.policy_arns, &policy.arn);
+            }
+            for role in &state.service_linked {
+                add(&mut names.service_linked, role.role_name);
+            }
+        }
+        names
+    }
 }
 
 impl Session<'_> {

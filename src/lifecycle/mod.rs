@@ -150,7 +150,10 @@ impl Lifecycle<'_> {
 
     /// What IAM holds of some desired states' roles and policies.
     async fn read(&self, states: &[&DesiredState], for_delete: bool) -> Result<ActualState, Error> {
-        let actual = self.session.read_state(&names(states), for_delete).await?;
+        let actual = self
+            .session
+            .read_state(&Names::of(states), for_delete)
+            .await?;
         Ok(actual)
     }
 
@@ -219,38 +222,6 @@ fn check_belongs(physical_id: &str, stack_id: &str, logical_id: &str) -> Result<
         logical_id: logical_id.to_string(),
         stack_id: stack_id.to_string(),
     })
-}
-
-/// The role names (with their inline policy names), policy ARNs, instance profile names and
-/// service-linked role names of some desired states, each once.
-fn names(states: &[&DesiredState]) -> Names {
-    let mut names = Names::default();
-    let add = |list: &mut Vec<String>, name: &str| {
-        if !list.iter().any(|n| n == name) {
-            list.push(name.to_string());
-        }
-    };
-    for state in states {
-        for role in &state.roles {
-            let inline = role.inline_policies.keys().cloned();
-            match names.roles.iter_mut().find(|(name, _)| *name == role.name) {
-                Some((_, known)) => {
-                    known.extend(inline.filter(|n| !known.contains(n)).collect::<Vec<_>>())
-                }
-                None => names.roles.push((role.name.clone(), inline.collect())),
-            }
-            if let Some(profile) = &role.instance_profile {
-                add(&mut names.instance_profiles, &profile.name);
-            }
-        }
-        for policy in &state.policies {
-            add(&mut names.policy_arns, &policy.arn);
-        }
-        for role in &state.service_linked {
-            add(&mut names.service_linked, role.role_name);
-        }
-    }
-    names
 }
 
 /// Why a request failed, and what it created before it did (None: IAM was not changed).
