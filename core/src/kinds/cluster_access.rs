@@ -2,9 +2,9 @@
 //! ECS tasks. Follows Granted's "ECS access provider" setup (its cluster access policy);
 //! `clusterAccessRoleArn` and `ecsRegion` are the field names of Granted's own configuration.
 
-use super::documents::{allow, policy};
 use super::access_handler::AccessHandlerRole;
-use super::{Facts, Design, DesignContext, Property, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
+use super::documents::{allow, policy};
+use super::{Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
@@ -41,11 +41,14 @@ impl RoleKind for ClusterAccess {
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
-        self.0.design(Self::NAME, policy(vec![allow(&ACTIONS, json!("*"))])).into()
+        self.0
+            .design(Self::NAME, policy(vec![allow(&ACTIONS, json!("*"))]))
+            .into()
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
-        self.0.outputs(role_arn, env, ["clusterAccessRoleArn", "ecsRegion"])
+        self.0
+            .outputs(role_arn, env, ["clusterAccessRoleArn", "ecsRegion"])
     }
 
     fn samples() -> Vec<Value> {

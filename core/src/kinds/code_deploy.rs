@@ -11,23 +11,23 @@ pub const CODE_DEPLOY_ROLE_FOR_ECS: &str = "/AWSCodeDeployRoleForECS";
 /// `ECSTaskExecution*` (docs/src/authors/kinds/code-deploy.md).
 pub const CODE_DEPLOY_ROLE_FOR_ECS_LIMITED: &str = "/AWSCodeDeployRoleForECSLimited";
 
-/// `Roles.CodeDeploy`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeDeploy {
-    /// `LeastPrivilege`: `AWSCodeDeployRoleForECSLimited` in place of `AWSCodeDeployRoleForECS`.
-    pub least_privilege: bool,
+kind_properties! {
+    /// `Roles.CodeDeploy`'s properties, typed.
+    pub struct CodeDeploy {
+        /// `LeastPrivilege`: `AWSCodeDeployRoleForECSLimited` in place of `AWSCodeDeployRoleForECS`.
+        least_privilege: bool = flag(LEAST_PRIVILEGE),
+    }
 }
 
 impl RoleKind for CodeDeploy {
     const NAME: &'static str = "CodeDeploy";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS CodeDeploy IAM Role\"";
-    const PROPERTIES: &'static [Property] = &[LEAST_PRIVILEGE];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] =
         &[CODE_DEPLOY_ROLE_FOR_ECS, CODE_DEPLOY_ROLE_FOR_ECS_LIMITED];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let least_privilege = properties.flag(&LEAST_PRIVILEGE);
-        Some(CodeDeploy { least_privilege })
+        Self::read(properties)
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

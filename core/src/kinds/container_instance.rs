@@ -4,8 +4,7 @@
 
 use super::ecs_anywhere::{EC2_CONTAINER_SERVICE_FOR_EC2_ROLE, SSM_MANAGED_INSTANCE_CORE};
 use super::{
-    Facts,
-    Design, DesignContext, InstanceProfileDesign, Property, RoleDesign, RoleKind, Trust,
+    Design, DesignContext, Facts, InstanceProfileDesign, Property, RoleDesign, RoleKind, Trust,
     INSTANCE_PROFILE_NAME,
 };
 use crate::spec::KindReader;
@@ -13,31 +12,28 @@ use serde_json::{json, Value};
 
 const SSM_MANAGED: Property = Property::flag("SsmManaged");
 
-/// `Roles.ContainerInstance`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerInstance {
-    /// `InstanceProfileName`; default: the role's name.
-    pub instance_profile_name: Option<String>,
-    /// Also AmazonSSMManagedInstanceCore (Session Manager, patching).
-    pub ssm_managed: bool,
+kind_properties! {
+    /// `Roles.ContainerInstance`'s properties, typed.
+    pub struct ContainerInstance {
+        /// `InstanceProfileName`; default: the role's name.
+        instance_profile_name: Option<String> = text(INSTANCE_PROFILE_NAME),
+        /// Also AmazonSSMManagedInstanceCore (Session Manager, patching).
+        ssm_managed: bool = flag(SSM_MANAGED),
+    }
 }
 
 impl RoleKind for ContainerInstance {
     const NAME: &'static str = "ContainerInstance";
-    const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS container instance IAM role\"";
-    const PROPERTIES: &'static [Property] = &[INSTANCE_PROFILE_NAME, SSM_MANAGED];
+    const SOURCE: &'static str =
+        "Amazon ECS Developer Guide: \"Amazon ECS container instance IAM role\"";
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[
         EC2_CONTAINER_SERVICE_FOR_EC2_ROLE,
         SSM_MANAGED_INSTANCE_CORE,
     ];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let instance_profile_name = properties.text(&INSTANCE_PROFILE_NAME);
-        let ssm_managed = properties.flag(&SSM_MANAGED);
-        Some(ContainerInstance {
-            instance_profile_name,
-            ssm_managed,
-        })
+        Self::read(properties)
     }
 
     fn facts(&self) -> Facts<'_> {

@@ -15,22 +15,22 @@ pub const INLINE_POLICY_NAME: &str = "InvokeHooks";
 const FUNCTION_ARNS: Property =
     Property::arn_list("FunctionArns", check_lambda_function_arn).required();
 
-/// `Roles.DeploymentHooks`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentHooks {
-    /// `FunctionArns`: the hook functions ECS may invoke, and the only ones.
-    pub function_arns: Vec<String>,
+kind_properties! {
+    /// `Roles.DeploymentHooks`'s properties, typed.
+    pub struct DeploymentHooks {
+        /// `FunctionArns`: the hook functions ECS may invoke, and the only ones.
+        function_arns: Vec<String> = list(FUNCTION_ARNS),
+    }
 }
 
 impl RoleKind for DeploymentHooks {
     const NAME: &'static str = "DeploymentHooks";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Permissions required for Lambda functions in Amazon ECS blue/green deployments\"";
-    const PROPERTIES: &'static [Property] = &[FUNCTION_ARNS];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let function_arns = properties.list(&FUNCTION_ARNS)?;
-        Some(DeploymentHooks { function_arns })
+        Self::read(properties)
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

@@ -4,7 +4,9 @@
 //! AmazonEC2ContainerServiceforEC2Role action list the least-privilege policy trims).
 
 use super::documents::{allow, policy};
-use super::{Design, DesignContext, CustomerPolicy, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
+use super::{
+    CustomerPolicy, Design, DesignContext, Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE,
+};
 use crate::spec::KindReader;
 use serde_json::{json, Value};
 
@@ -32,27 +34,27 @@ pub const AGENT_ACTIONS: [&str; 13] = [
     "logs:PutLogEvents",
 ];
 
-/// `Roles.EcsAnywhere`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EcsAnywhere {
-    /// A customer-managed policy with `AGENT_ACTIONS` in place of
-    /// AmazonEC2ContainerServiceforEC2Role.
-    pub least_privilege: bool,
+kind_properties! {
+    /// `Roles.EcsAnywhere`'s properties, typed.
+    pub struct EcsAnywhere {
+        /// A customer-managed policy with `AGENT_ACTIONS` in place of
+        /// AmazonEC2ContainerServiceforEC2Role.
+        least_privilege: bool = flag(LEAST_PRIVILEGE),
+    }
 }
 
 impl RoleKind for EcsAnywhere {
     const NAME: &'static str = "EcsAnywhere";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"IAM permissions for ECS Anywhere\", \"ECS Anywhere IAM role\"";
-    const PROPERTIES: &'static [super::Property] = &[LEAST_PRIVILEGE];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[
         SSM_MANAGED_INSTANCE_CORE,
         EC2_CONTAINER_SERVICE_FOR_EC2_ROLE,
     ];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let least_privilege = properties.flag(&LEAST_PRIVILEGE);
-        Some(EcsAnywhere { least_privilege })
+        Self::read(properties)
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

@@ -18,11 +18,12 @@ pub const INLINE_POLICY_NAME: &str = "PassTaskRoles";
 
 const PASS_ROLE_ARNS: Property = Property::arn_list("PassRoleArns", check_role_arn);
 
-/// `Roles.Events`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Events {
-    /// None: this resource's own `TaskExecution` and `Task` roles.
-    pub pass_role_arns: Option<Vec<String>>,
+kind_properties! {
+    /// `Roles.Events`'s properties, typed.
+    pub struct Events {
+        /// None: this resource's own `TaskExecution` and `Task` roles.
+        pass_role_arns: Option<Vec<String>> = optional_list(PASS_ROLE_ARNS),
+    }
 }
 
 impl Events {
@@ -33,16 +34,11 @@ impl Events {
 impl RoleKind for Events {
     const NAME: &'static str = "Events";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS EventBridge IAM Role\"";
-    const PROPERTIES: &'static [Property] = &[PASS_ROLE_ARNS];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[EVENTS_ROLE_POLICY];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let present = properties.has(&PASS_ROLE_ARNS);
-        let pass_role_arns = properties.list(&PASS_ROLE_ARNS);
-        if present && pass_role_arns.is_none() {
-            return None;
-        }
-        Some(Events { pass_role_arns })
+        Self::read(properties)
     }
 
     fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {

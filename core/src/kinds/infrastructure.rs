@@ -101,7 +101,10 @@ impl RoleKind for Infrastructure {
     fn parse(properties: &mut KindReader) -> Option<Self> {
         // Each entry was checked to be a name of `Use` by `check_use`.
         let uses = properties.list(&USES_PROPERTY)?;
-        let uses = uses.iter().filter_map(|name| Use::from_name(name)).collect();
+        let uses = uses
+            .iter()
+            .filter_map(|name| Use::from_name(name))
+            .collect();
         Some(Infrastructure { uses })
     }
 

@@ -4,8 +4,7 @@
 //! role's name starts with `ecsInstanceRole` and it lives at path `/`.
 
 use super::{
-    Facts,
-    property_error, CheckContext, Design, DesignContext, InstanceProfileDesign, Property,
+    property_error, CheckContext, Design, DesignContext, Facts, InstanceProfileDesign, Property,
     RoleDesign, RoleKind, Trust, INSTANCE_PROFILE_NAME, ROLE_NAME,
 };
 use crate::spec::{KindReader, PropertyError};
@@ -14,32 +13,33 @@ use serde_json::{json, Value};
 /// The page's AWS managed policy for the instance role (no path).
 pub const INSTANCE_ROLE_POLICY: &str = "/AmazonECSInstanceRolePolicyForManagedInstances";
 
-/// `Roles.ManagedInstances`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManagedInstances {
-    /// `InstanceProfileName`; default: the role's name.
-    pub instance_profile_name: Option<String>,
+kind_properties! {
+    /// `Roles.ManagedInstances`'s properties, typed.
+    pub struct ManagedInstances {
+        /// `InstanceProfileName`; default: the role's name.
+        instance_profile_name: Option<String> = text(INSTANCE_PROFILE_NAME),
+    }
 }
 
 impl RoleKind for ManagedInstances {
     const NAME: &'static str = "ManagedInstances";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Amazon ECS Managed Instances instance profile\"";
-    const PROPERTIES: &'static [Property] = &[INSTANCE_PROFILE_NAME];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[INSTANCE_ROLE_POLICY];
     const ROLE_NAME_PREFIX: &'static str = "ecsInstanceRole";
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let instance_profile_name = properties.text(&INSTANCE_PROFILE_NAME);
-        Some(ManagedInstances {
-            instance_profile_name,
-        })
+        Self::read(properties)
     }
 
     fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {
         let why = "AmazonECSInfrastructureRolePolicyForManagedInstances passes only roles arn:PARTITION:iam::ACCOUNT:role/ecsInstanceRole*";
         let mut errors = vec![];
-        if let Some(name) = cx.role_name.filter(|n| !n.starts_with(Self::ROLE_NAME_PREFIX)) {
+        if let Some(name) = cx
+            .role_name
+            .filter(|n| !n.starts_with(Self::ROLE_NAME_PREFIX))
+        {
             let message = format!(
                 "{name:?} must start with {:?}: {why}",
                 Self::ROLE_NAME_PREFIX
@@ -49,7 +49,11 @@ impl RoleKind for ManagedInstances {
         if cx.path != "/" {
             errors.push(PropertyError {
                 property: crate::spec::PATH.into(),
-                message: format!("{:?} cannot hold the {} role, which must be at path \"/\": {why}", cx.path, Self::NAME),
+                message: format!(
+                    "{:?} cannot hold the {} role, which must be at path \"/\": {why}",
+                    cx.path,
+                    Self::NAME
+                ),
             });
         }
         errors

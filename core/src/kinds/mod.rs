@@ -251,6 +251,73 @@ pub trait RoleKind: Sized {
     fn samples() -> Vec<Value>;
 }
 
+/// Declares a kind's typed properties once: the struct, the table of its properties
+/// (`PROPERTY_TABLE`, what `RoleKind::PROPERTIES` is) and the parser that reads each of them once
+/// into its field (`read`, what `RoleKind::parse` is), so the two cannot disagree. Each field
+/// says how it is read: `text` (`Option<String>`), `required_text` (`String`), `flag` (`bool`),
+/// `list` (required, `Vec<String>`), `list_or_empty` (`Vec<String>`, empty when absent) or
+/// `optional_list` (`Option<Vec<String>>`).
+macro_rules! kind_properties {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* $field:ident : $type:ty = $how:ident($property:expr) ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $type ),+
+        }
+
+        impl $name {
+            /// Its properties besides `RoleName`, in the order they are read.
+            pub const PROPERTY_TABLE: &'static [$crate::kinds::Property] = &[$($property),+];
+
+            /// Reads every property of `PROPERTY_TABLE` once (whatever the others hold); None
+            /// when one is invalid, which the reader has recorded.
+            pub fn read(properties: &mut $crate::spec::KindReader) -> Option<Self> {
+                $( let $field = $crate::kinds::read_property!($how, properties, &$property); )+
+                Some($name { $( $field: $field? ),+ })
+            }
+        }
+    };
+}
+
+/// One field of `kind_properties!`, read as its form says: Some(value), or None when invalid.
+macro_rules! read_property {
+    (text, $reader:ident, $property:expr) => {
+        Some($reader.text($property))
+    };
+    (required_text, $reader:ident, $property:expr) => {
+        $reader.text($property)
+    };
+    (flag, $reader:ident, $property:expr) => {
+        Some($reader.flag($property))
+    };
+    (list, $reader:ident, $property:expr) => {
+        $reader.list($property)
+    };
+    (list_or_empty, $reader:ident, $property:expr) => {{
+        let present = $reader.has($property);
+        match $reader.list($property) {
+            Some(items) => Some(items),
+            None if present => None,
+            None => Some(vec![]),
+        }
+    }};
+    (optional_list, $reader:ident, $property:expr) => {{
+        let present = $reader.has($property);
+        let items = $reader.list($property);
+        if present && items.is_none() {
+            None
+        } else {
+            Some(items)
+        }
+    }};
+}
+pub(crate) use read_property;
+
 /// The registry: one line per kind, `Variant => module::Type`, in the order kinds are made and
 /// listed. It defines `Kind`, the typed `KindSpec`, and their dispatch to the kind's file.
 macro_rules! registry {

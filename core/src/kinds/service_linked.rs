@@ -61,7 +61,11 @@ fn check_service(value: &str) -> Result<(), String> {
         return Ok(());
     }
     let valid: Vec<&str> = SERVICES.iter().map(|s| s.label).collect();
-    Err(format!("{} is not one of {}", shown(value), valid.join(", ")))
+    Err(format!(
+        "{} is not one of {}",
+        shown(value),
+        valid.join(", ")
+    ))
 }
 
 const SERVICES_PROPERTY: Property = Property::list("Services", check_service).required();
@@ -84,7 +88,10 @@ impl RoleKind for ServiceLinked {
     fn parse(properties: &mut KindReader) -> Option<Self> {
         // Each entry was checked to be a label of `Service` by `check_service`.
         let services = properties.list(&SERVICES_PROPERTY)?;
-        let services = services.iter().filter_map(|l| Service::from_label(l)).collect();
+        let services = services
+            .iter()
+            .filter_map(|l| Service::from_label(l))
+            .collect();
         Some(ServiceLinked { services })
     }
 

@@ -3,9 +3,9 @@
 //! provider" setup (its SSO management policy, each action once); `ssoRoleARN` and `ssoRegion`
 //! are the field names of Granted's own configuration.
 
-use super::documents::{allow, policy};
 use super::access_handler::AccessHandlerRole;
-use super::{Facts, Design, DesignContext, Property, RoleKind, TRUSTED_PRINCIPAL_ARN};
+use super::documents::{allow, policy};
+use super::{Design, DesignContext, Facts, Property, RoleKind, TRUSTED_PRINCIPAL_ARN};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;

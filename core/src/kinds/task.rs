@@ -4,15 +4,14 @@
 
 use super::documents::{allow, policy};
 use super::{
-    Facts,
-    check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
+    check_managed_policy_count, CheckContext, Design, DesignContext, Facts, Property, RoleDesign,
     RoleKind, Trust, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
 };
-use crate::spec::PropertyError;
 use crate::arn::Arn;
 use crate::iam_rules::check_cluster_name;
 use crate::identity::StackEnv;
 use crate::spec::KindReader;
+use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
 const CLUSTER_NAME: Property = Property::text("ClusterName", check_cluster_name).required();
@@ -28,40 +27,29 @@ pub const EXEC_CHANNEL_ACTIONS: [&str; 4] = [
     "ssmmessages:OpenDataChannel",
 ];
 
-/// `Roles.Task`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Task {
-    /// `ClusterName`: the one cluster whose tasks the `ecs:` statement reaches.
-    pub cluster_name: String,
-    /// Only the ssmmessages statement: ECS Exec needs no more from the task role, and
-    /// `ecs:ExecuteCommand` there would let a container exec into its siblings.
-    pub least_privilege: bool,
-    /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`): the
-    /// application's own permissions.
-    pub managed_policy_arns: Vec<String>,
+kind_properties! {
+    /// `Roles.Task`'s properties, typed.
+    pub struct Task {
+        /// `ClusterName`: the one cluster whose tasks the `ecs:` statement reaches.
+        cluster_name: String = required_text(CLUSTER_NAME),
+        /// Only the ssmmessages statement: ECS Exec needs no more from the task role, and
+        /// `ecs:ExecuteCommand` there would let a container exec into its siblings.
+        least_privilege: bool = flag(LEAST_PRIVILEGE),
+        /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`): the
+        /// application's own permissions.
+        managed_policy_arns: Vec<String> = list_or_empty(MANAGED_POLICY_ARNS),
+    }
 }
 
 impl RoleKind for Task {
     const NAME: &'static str = "Task";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Monitor Amazon ECS containers with ECS Exec\"";
-    const PROPERTIES: &'static [Property] = &[CLUSTER_NAME, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let cluster_name = properties.text(&CLUSTER_NAME);
-        let least_privilege = properties.flag(&LEAST_PRIVILEGE);
-        let present = properties.has(&MANAGED_POLICY_ARNS);
-        let managed_policy_arns = match properties.list(&MANAGED_POLICY_ARNS) {
-            Some(arns) => Some(arns),
-            None if present => None,
-            None => Some(vec![]),
-        };
-        Some(Task {
-            cluster_name: cluster_name?,
-            least_privilege,
-            managed_policy_arns: managed_policy_arns?,
-        })
+        Self::read(properties)
     }
 
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {

@@ -5,14 +5,13 @@
 
 use super::documents::{allow, policy};
 use super::{
-    Facts,
-    check_managed_policy_count, CheckContext, Design, DesignContext, Property, RoleDesign,
+    check_managed_policy_count, CheckContext, Design, DesignContext, Facts, Property, RoleDesign,
     RoleKind, Trust, MANAGED_POLICY_ARNS,
 };
-use crate::spec::PropertyError;
 use crate::arn::Arn;
 use crate::iam_rules::{check_kms_key_arn, check_s3_object_arn, check_secret_or_parameter_arn};
 use crate::spec::KindReader;
+use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
 /// The page's AWS managed policy: pull images from ECR, write to CloudWatch Logs.
@@ -24,45 +23,29 @@ const SECRETS: Property = Property::arn_list("Secrets", check_secret_or_paramete
 const KMS_KEY_ARNS: Property = Property::arn_list("KmsKeyArns", check_kms_key_arn);
 const ENVIRONMENT_FILES: Property = Property::arn_list("EnvironmentFiles", check_s3_object_arn);
 
-/// `Roles.TaskExecution`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskExecution {
-    /// Secrets Manager secrets and SSM parameters the task's containers reference.
-    pub secrets: Vec<String>,
-    /// Customer managed keys those secrets are encrypted with.
-    pub kms_key_arns: Vec<String>,
-    /// S3 objects of the task's environment files.
-    pub environment_files: Vec<String>,
-    /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`).
-    pub managed_policy_arns: Vec<String>,
+kind_properties! {
+    /// `Roles.TaskExecution`'s properties, typed.
+    pub struct TaskExecution {
+        /// Secrets Manager secrets and SSM parameters the task's containers reference.
+        secrets: Vec<String> = list_or_empty(SECRETS),
+        /// Customer managed keys those secrets are encrypted with.
+        kms_key_arns: Vec<String> = list_or_empty(KMS_KEY_ARNS),
+        /// S3 objects of the task's environment files.
+        environment_files: Vec<String> = list_or_empty(ENVIRONMENT_FILES),
+        /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`).
+        managed_policy_arns: Vec<String> = list_or_empty(MANAGED_POLICY_ARNS),
+    }
 }
 
 impl RoleKind for TaskExecution {
     const NAME: &'static str = "TaskExecution";
-    const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS task execution IAM role\"";
-    const PROPERTIES: &'static [Property] =
-        &[SECRETS, KMS_KEY_ARNS, ENVIRONMENT_FILES, MANAGED_POLICY_ARNS];
+    const SOURCE: &'static str =
+        "Amazon ECS Developer Guide: \"Amazon ECS task execution IAM role\"";
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[ECS_TASK_EXECUTION_ROLE_POLICY];
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        let mut read = |property: &Property| {
-            let present = properties.has(property);
-            match properties.list(property) {
-                Some(arns) => Some(arns),
-                None if present => None,
-                None => Some(vec![]),
-            }
-        };
-        let secrets = read(&SECRETS);
-        let kms_key_arns = read(&KMS_KEY_ARNS);
-        let environment_files = read(&ENVIRONMENT_FILES);
-        let managed_policy_arns = read(&MANAGED_POLICY_ARNS);
-        Some(TaskExecution {
-            secrets: secrets?,
-            kms_key_arns: kms_key_arns?,
-            environment_files: environment_files?,
-            managed_policy_arns: managed_policy_arns?,
-        })
+        Self::read(properties)
     }
 
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
@@ -119,7 +102,13 @@ impl TaskExecution {
             .filter_map(|object| {
                 let arn = Arn::parse(object)?;
                 let bucket = arn.resource.split('/').next()?;
-                Some(Arn { resource: bucket, ..arn }.to_string())
+                Some(
+                    Arn {
+                        resource: bucket,
+                        ..arn
+                    }
+                    .to_string(),
+                )
             })
             .fold(vec![], |mut buckets, bucket| {
                 if !buckets.contains(&bucket) {
@@ -128,7 +117,10 @@ impl TaskExecution {
                 buckets
             });
         let statements = [
-            (vec!["secretsmanager:GetSecretValue"], json!(of("secretsmanager"))),
+            (
+                vec!["secretsmanager:GetSecretValue"],
+                json!(of("secretsmanager")),
+            ),
             (vec!["ssm:GetParameters"], json!(of("ssm"))),
             (vec!["kms:Decrypt"], json!(self.kms_key_arns)),
             (vec!["s3:GetObject"], json!(self.environment_files)),
