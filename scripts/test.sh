@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export MOTO_SERVER="$PWD/.venv/bin/moto_server"
 cargo fmt --all -- --check
+# The kinds' files are modules that the registry macro declares, which cargo fmt does not reach.
+rustfmt --edition 2021 --check core/src/kinds/*.rs
 .venv/bin/cfn-lint template.yaml examples/*.yaml
 # What the kinds' registry determines (template.yaml's attach list, the CDK example's policy,
 # events/kinds/, the book's kind tables) is as xtask generates it; names each file out of date.
