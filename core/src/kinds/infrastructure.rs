@@ -66,9 +66,13 @@ impl Use {
     pub fn policy(self) -> &'static str {
         USE_POLICIES[self as usize]
     }
+}
 
-    fn from_name(name: &str) -> Option<Use> {
-        Use::ALL.into_iter().find(|u| u.name() == name)
+impl std::str::FromStr for Use {
+    type Err = ();
+
+    fn from_str(name: &str) -> Result<Use, ()> {
+        Use::ALL.into_iter().find(|u| u.name() == name).ok_or(())
     }
 }
 
@@ -85,27 +89,22 @@ fn check_use(value: &str) -> Result<(), String> {
 
 const USES_PROPERTY: Property = Property::list("Uses", check_use).required();
 
-/// `Roles.Infrastructure`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Infrastructure {
-    /// `Uses`, as given (changing them is an in-place update).
-    pub uses: Vec<Use>,
+kind_properties! {
+    /// `Roles.Infrastructure`'s properties, typed.
+    pub struct Infrastructure {
+        /// `Uses`, as given (changing them is an in-place update).
+        uses: Vec<Use> = enum_list(USES_PROPERTY),
+    }
 }
 
 impl RoleKind for Infrastructure {
     const NAME: &'static str = "Infrastructure";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS infrastructure IAM role\", \"Amazon ECS infrastructure IAM role for load balancers\"";
-    const PROPERTIES: &'static [Property] = &[USES_PROPERTY];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &USE_POLICIES;
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        // Each entry was checked to be a name of `Use` by `check_use`.
-        let uses = properties.list(&USES_PROPERTY)?;
-        let uses = uses
-            .iter()
-            .filter_map(|name| Use::from_name(name))
-            .collect();
-        Some(Infrastructure { uses })
+        Self::read(properties)
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {

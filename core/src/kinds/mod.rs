@@ -255,8 +255,9 @@ pub trait RoleKind: Sized {
 /// (`PROPERTY_TABLE`, what `RoleKind::PROPERTIES` is) and the parser that reads each of them once
 /// into its field (`read`, what `RoleKind::parse` is), so the two cannot disagree. Each field
 /// says how it is read: `text` (`Option<String>`), `required_text` (`String`), `flag` (`bool`),
-/// `list` (required, `Vec<String>`), `list_or_empty` (`Vec<String>`, empty when absent) or
-/// `optional_list` (`Option<Vec<String>>`).
+/// `list` (required, `Vec<String>`), `list_or_empty` (`Vec<String>`, empty when absent),
+/// `optional_list` (`Option<Vec<String>>`) or `enum_list` (required, `Vec<T>` of an enum that
+/// parses from the names the property's check accepts).
 macro_rules! kind_properties {
     (
         $(#[$meta:meta])*
@@ -306,6 +307,12 @@ macro_rules! read_property {
             None => Some(vec![]),
         }
     }};
+    (enum_list, $reader:ident, $property:expr) => {
+        // Each entry passed the property's check, which accepts exactly the enum's names.
+        $reader
+            .list($property)
+            .map(|items| items.iter().filter_map(|item| item.parse().ok()).collect())
+    };
     (optional_list, $reader:ident, $property:expr) => {{
         let present = $reader.has($property);
         let items = $reader.list($property);

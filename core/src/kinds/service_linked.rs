@@ -50,9 +50,16 @@ impl Service {
     pub fn role(self) -> ServiceLinkedRole {
         SERVICES[self as usize]
     }
+}
 
-    fn from_label(label: &str) -> Option<Service> {
-        Service::ALL.into_iter().find(|s| s.role().label == label)
+impl std::str::FromStr for Service {
+    type Err = ();
+
+    fn from_str(label: &str) -> Result<Service, ()> {
+        Service::ALL
+            .into_iter()
+            .find(|s| s.role().label == label)
+            .ok_or(())
     }
 }
 
@@ -70,29 +77,24 @@ fn check_service(value: &str) -> Result<(), String> {
 
 const SERVICES_PROPERTY: Property = Property::list("Services", check_service).required();
 
-/// `Roles.ServiceLinked`'s properties, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceLinked {
-    /// `Services`, each once.
-    pub services: Vec<Service>,
+kind_properties! {
+    /// `Roles.ServiceLinked`'s properties, typed.
+    pub struct ServiceLinked {
+        /// `Services`, each once.
+        services: Vec<Service> = enum_list(SERVICES_PROPERTY),
+    }
 }
 
 impl RoleKind for ServiceLinked {
     const NAME: &'static str = "ServiceLinked";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Using service-linked roles for Amazon ECS\"";
-    const PROPERTIES: &'static [Property] = &[SERVICES_PROPERTY];
+    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
     const MAKES: Makes = Makes::ServiceLinkedRoles;
 
     fn parse(properties: &mut KindReader) -> Option<Self> {
-        // Each entry was checked to be a label of `Service` by `check_service`.
-        let services = properties.list(&SERVICES_PROPERTY)?;
-        let services = services
-            .iter()
-            .filter_map(|l| Service::from_label(l))
-            .collect();
-        Some(ServiceLinked { services })
+        Self::read(properties)
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
