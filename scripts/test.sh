@@ -88,10 +88,11 @@ set +e
 ENGINE_BIN_FRESH=1 scripts/stack-test.sh 2>&1 | tee "$stack_log"
 stack_status=${PIPESTATUS[0]}
 set -e
-# One closing line over every test binary and the stack suite (pytest's "N failed, N passed").
+# One closing line over every test binary and the stack suite (pytest's "N failed, N passed";
+# its "N errors", a fixture that failed, count as failed).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "%d %d\n", p, f }' "$log" >target/cargo-counts.txt
-awk '/ in [0-9.]+s/ && /(passed|failed)/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p = $i; if ($(i+1) ~ /^failed/) f = $i } }
+awk '/ in [0-9.]+s/ && /(passed|failed|error)/ { p = 0; f = 0; for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p = $i; if ($(i+1) ~ /^(failed|errors?)/) f += $i } }
      END { printf "%d %d\n", p, f }' "$stack_log" >target/stack-counts.txt
 read -r cargo_passed cargo_failed <target/cargo-counts.txt
 read -r stack_passed stack_failed <target/stack-counts.txt

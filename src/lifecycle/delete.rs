@@ -121,6 +121,7 @@ async fn give_back(
         takes_over: &takes_over,
         ..Ownership::sole(&previous_id)
     };
+    let found = plan::within(&found, &given);
     let plan = plan::converge(&given, &found, &ownership).map_err(Error::from)?;
     tracing::info!(plan = %plan, previous = previous_id, "give-back plan");
     cx.session.apply(&plan).await?;

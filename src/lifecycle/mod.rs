@@ -102,21 +102,23 @@ impl Lifecycle<'_> {
         spec::parse_known(properties, context).ok()
     }
 
-    /// The operator's guardrails on what a Create, or an Update from `old`, adds (see
+    /// The operator's guardrails on what a Create (`update` None), or an Update from its old
+    /// properties (`update` Some: None inside when they no longer parse), adds (see
     /// `Operator::guard`), before any IAM call. An Update they refuse is still served while the
     /// stack is rolling back: its properties are what the resource held before the update,
     /// which the guardrails let through then or which predate them.
     async fn guard(
         &self,
         spec: &Spec,
-        old: Option<&Spec>,
+        update: Option<Option<&Spec>>,
         env: &StackEnv,
         stack_id: &str,
     ) -> Result<(), Error> {
+        let old = update.flatten();
         let Err(refused) = self.operator.guard(spec, old, &env.account) else {
             return Ok(());
         };
-        if old.is_none() {
+        if update.is_none() {
             return Err(refused.into());
         }
         match self.stacks.status(stack_id, self.session.deadline()).await {

@@ -112,7 +112,8 @@ async fn read_for_update(
     let spec = cx.checked_spec(request.properties, &env)?;
     check_belongs(cur, stack_id, logical_id)?;
     let old_spec = cx.known_spec(request.old_properties, &env);
-    cx.guard(&spec, old_spec.as_ref(), &env, stack_id).await?;
+    cx.guard(&spec, Some(old_spec.as_ref()), &env, stack_id)
+        .await?;
     cx.check_home(&env).await?;
     let in_place = desired::build(&spec, &Owner::new(&env, logical_id, cur));
     let old = old_spec

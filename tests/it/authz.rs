@@ -261,12 +261,22 @@ async fn conversations(set: &ParamSet) -> (Vec<Value>, Vec<(String, String)>) {
     step(&mut records, &mut seen, "rollback of the replacement");
     conv.delete(&new_id, renamed.clone()).await.assert_success();
     step(&mut records, &mut seen, "delete after the rollback");
-    // The same replacement rolled back by its Delete alone (the engine returns to the old id
-    // without an Update, as MiniStack does): what it took over goes back to the old id.
-    let again = conv.update(&id, renamed.clone(), changed.clone()).await;
+    // A replacement that keeps the task execution role's name (the task role is renamed),
+    // rolled back by its Delete alone (the engine returns to the old id without an Update, as
+    // MiniStack does): the role it took over goes back to the old id.
+    let task_renamed = {
+        let mut p = changed.clone();
+        p["Roles"]["Task"]["RoleName"] = json!(name("task-renamed"));
+        p
+    };
+    let again = conv
+        .update(&id, task_renamed.clone(), changed.clone())
+        .await;
     again.assert_success();
-    step(&mut records, &mut seen, "replacement again");
-    let given = conv.delete(&again.physical_id(), renamed.clone()).await;
+    step(&mut records, &mut seen, "replacement keeping a role");
+    let given = conv
+        .delete(&again.physical_id(), task_renamed.clone())
+        .await;
     given.assert_success();
     assert!(given.reason().contains(&id), "{}", given.reason());
     step(

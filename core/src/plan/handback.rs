@@ -26,8 +26,9 @@ pub fn handed_over_from(actual: &ActualState, owner: &str) -> Option<(String, Va
 }
 
 /// What of `previous` (the replaced resource's state under its own id, `previous_id`) the
-/// Delete of `owner` gives back: the roles, customer-managed policies and instance profiles that
-/// exist and are `owner`'s or still `previous_id`'s. Nothing is made: what is missing, or now
+/// Delete of `owner` gives back: the roles, customer-managed policies and instance profiles of
+/// it that `owner` took over and still owns. What `previous_id` owns itself is left as it is (a
+/// later Update may have changed it on purpose), and nothing is made: what is missing, or now
 /// someone else's, is left out, and so are service-linked roles (the account's).
 pub fn give_back_state(
     previous: &DesiredState,
@@ -35,29 +36,32 @@ pub fn give_back_state(
     owner: &str,
     previous_id: &str,
 ) -> DesiredState {
-    let ours = |tags: &BTreeMap<String, String>| {
-        is_owned_by(tags, owner) || is_owned_by(tags, previous_id)
-    };
+    let taken = |tags: &BTreeMap<String, String>| is_owned_by(tags, owner);
     let policies: Vec<_> = previous
         .policies
         .iter()
-        .filter(|p| actual.policies.get(&p.arn).is_some_and(|a| ours(&a.tags)))
+        .filter(|p| actual.policies.get(&p.arn).is_some_and(|a| taken(&a.tags)))
         .cloned()
         .collect();
+    // The old resource's own customer policies exist too and can be attached.
+    let attachable = |arn: &str| {
+        let found = actual.policies.get(arn);
+        found.is_some_and(|a| taken(&a.tags) || is_owned_by(&a.tags, previous_id))
+    };
     let roles = previous
         .roles
         .iter()
-        .filter(|r| actual.roles.get(&r.name).is_some_and(|a| ours(&a.tags)))
+        .filter(|r| actual.roles.get(&r.name).is_some_and(|a| taken(&a.tags)))
         .map(|role| {
             let mut role = role.clone();
             role.instance_profile = role.instance_profile.filter(|p| {
                 let found = actual.instance_profiles.get(&p.name);
-                found.is_some_and(|a| ours(&a.tags))
+                found.is_some_and(|a| taken(&a.tags))
             });
             // A customer-managed policy of the old resource that is gone cannot be attached.
             role.managed_policy_arns.retain(|arn| {
                 let customer = previous.policies.iter().any(|p| &p.arn == arn);
-                !customer || policies.iter().any(|p| &p.arn == arn)
+                !customer || attachable(arn)
             });
             role
         })
@@ -66,6 +70,38 @@ pub fn give_back_state(
         roles,
         policies,
         service_linked: vec![],
+    }
+}
+
+/// Only what `given` names of `actual`: what the give-back may converge. Converging against
+/// all of the old resource's state would remove the customer policies it owns that `given`
+/// leaves out (converge removes owned policies no longer wanted).
+pub fn within(actual: &ActualState, given: &DesiredState) -> ActualState {
+    let named = |name: &String| given.roles.iter().any(|r| &r.name == name);
+    let profile = |name: &String| {
+        given
+            .roles
+            .iter()
+            .any(|r| r.instance_profile.as_ref().is_some_and(|p| &p.name == name))
+    };
+    let policy = |arn: &String| given.policies.iter().any(|p| &p.arn == arn);
+    ActualState {
+        roles: actual
+            .roles
+            .clone()
+            .into_iter()
+            .filter(|(n, _)| named(n))
+            .collect(),
+        policies: actual
+            .policies
+            .clone()
+            .into_iter()
+            .filter(|(a, _)| policy(a))
+            .collect(),
+        instance_profiles: (actual.instance_profiles.clone().into_iter())
+            .filter(|(n, _)| profile(n))
+            .collect(),
+        service_linked: Default::default(),
     }
 }
 
@@ -90,7 +126,7 @@ mod tests {
     use super::*;
     use crate::desired::{DesiredInstanceProfile, DesiredPolicy, DesiredRole};
     use crate::kinds::Kind;
-    use crate::plan::{ActualInstanceProfile, ActualRole, OWNER_TAG_KEY};
+    use crate::plan::{ActualInstanceProfile, ActualPolicy, ActualRole, OWNER_TAG_KEY};
     use serde_json::json;
 
     const NEW: &str = "stack-R-new";
@@ -133,10 +169,11 @@ mod tests {
     }
 
     #[test]
-    fn gives_back_only_what_exists_and_is_the_new_or_the_old_resources() {
+    fn gives_back_only_what_the_new_resource_took_over_and_still_owns() {
         let previous = DesiredState {
             roles: vec![
                 role("kept"),
+                role("kept-with-profile"),
                 role("old-own"),
                 role("taken-by-c"),
                 role("gone"),
@@ -161,23 +198,34 @@ mod tests {
             (name.to_string(), found)
         };
         // The policy was deleted (say by hand); `kept` lost its instance profile to another
-        // resource; `taken-by-c` belongs to a later replacement; `gone` does not exist.
+        // resource; `old-own` is still the old resource's own (a later Update may have changed
+        // it on purpose: left alone); `taken-by-c` belongs to a later replacement; `gone` does
+        // not exist.
         let actual = ActualState {
             roles: [
                 found_role("kept", NEW),
+                found_role("kept-with-profile", NEW),
                 found_role("old-own", OLD),
                 found_role("taken-by-c", OTHER),
             ]
             .into(),
-            instance_profiles: [profile("kept", OTHER), profile("old-own", OLD)].into(),
+            instance_profiles: [
+                profile("kept", OTHER),
+                profile("kept-with-profile", NEW),
+                profile("old-own", OLD),
+            ]
+            .into(),
             ..Default::default()
         };
         let given = give_back_state(&previous, &actual, NEW, OLD);
         let names: Vec<&str> = given.roles.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["kept", "old-own"]);
+        assert_eq!(names, ["kept", "kept-with-profile"]);
         assert!(given.policies.is_empty(), "nothing is made again");
         assert_eq!(given.roles[0].instance_profile, None, "not ours: left out");
-        assert!(given.roles[1].instance_profile.is_some());
+        assert!(
+            given.roles[1].instance_profile.is_some(),
+            "taken over: given back"
+        );
         let managed: Vec<&str> = given.roles[0]
             .managed_policy_arns
             .iter()
@@ -191,7 +239,23 @@ mod tests {
 
         let left = without(&actual, &given);
         let left: Vec<&String> = left.roles.keys().collect();
-        assert_eq!(left, ["taken-by-c"]);
+        assert_eq!(left, ["old-own", "taken-by-c"]);
+
+        // What the give-back converges against: only what it gives back, so the old
+        // resource's own policy (not given back) is not planned away as "no longer wanted".
+        let mut with_policy = actual.clone();
+        let policy = ActualPolicy {
+            arn: POLICY.into(),
+            tags: owned(OLD),
+            ..Default::default()
+        };
+        with_policy.policies.insert(POLICY.into(), policy);
+        let converged = within(&with_policy, &given);
+        assert!(converged.policies.is_empty());
+        let roles: Vec<&String> = converged.roles.keys().collect();
+        assert_eq!(roles, ["kept", "kept-with-profile"]);
+        let profiles: Vec<&String> = converged.instance_profiles.keys().collect();
+        assert_eq!(profiles, ["kept-with-profile"]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod update;
 
 pub use actual::{ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion};
 pub use converge::{converge, MAX_POLICY_VERSIONS};
-pub use handback::{give_back_state, handed_over_from, without};
+pub use handback::{give_back_state, handed_over_from, within, without};
 pub use op::{Created, Op};
 pub(crate) use ownership::own_tag_key;
 pub use ownership::{

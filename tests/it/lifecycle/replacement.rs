@@ -10,7 +10,10 @@ fn before(kept: &str, task: &str) -> serde_json::Value {
     json!({"PropagationDelay": "0", "RestrictTrustToAccount": "false",
            "Tags": [{"Key": "team", "Value": "a"}],
            "Roles": {"TaskExecution": {"RoleName": kept},
-                     "Task": {"RoleName": task, "ClusterName": "c1"}}})
+                     "Task": {"RoleName": task, "ClusterName": "c1"},
+                     // Generated names: A's own role and customer policy, which a give-back
+                     // to A must leave exactly as they are.
+                     "ClusterAccess": {"TrustedPrincipalArn": P1}}})
 }
 
 /// B: the kept role with other tags, a boundary and the confused-deputy trust conditions.
@@ -18,7 +21,8 @@ fn after(kept: &str, task: &str, boundary: &str) -> serde_json::Value {
     json!({"PropagationDelay": "0", "PermissionsBoundary": boundary,
            "Tags": [{"Key": "team", "Value": "b"}, {"Key": "env", "Value": "prod"}],
            "Roles": {"TaskExecution": {"RoleName": kept},
-                     "Task": {"RoleName": task, "ClusterName": "c2"}}})
+                     "Task": {"RoleName": task, "ClusterName": "c2"},
+                     "ClusterAccess": {"TrustedPrincipalArn": P1}}})
 }
 
 /// The kept role's tags after it went back to A: A's, bookkeeping included — no lineage or

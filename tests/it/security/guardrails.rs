@@ -168,3 +168,29 @@ async fn a_rollback_is_served_although_the_guardrails_refuse_it_now() {
     narrow.delete(&id, p1.clone()).await.assert_success();
     assert_all_gone(&iam, &narrow, &id, &p1).await;
 }
+
+#[tokio::test]
+async fn a_rollback_from_properties_that_never_parsed_is_served_too() {
+    let iam = iam_client(moto_endpoint()).await;
+    let (_, wide) = counted(&[("ECS_IAM_ROLES_TRUSTED_ACCOUNTS", "*")]).await;
+    let p1 = json!({"PropagationDelay": "0", "Roles": {
+        "ClusterAccess": {"TrustedPrincipalArn": ELSEWHERE, "RoleName": name("access")}}});
+    let created = wide.create(p1.clone()).await;
+    created.assert_success();
+    let id = created.physical_id();
+
+    // The operator narrows the trusted accounts; a forward Update with a typo failed on its
+    // input, so the rollback's old properties are ones no request ever accepted.
+    let (proxy, mut narrow) = counted(&[("ECS_IAM_ROLES_TRUSTED_ACCOUNTS", "")]).await;
+    narrow.stack_id = wide.stack_id.clone();
+    narrow.stack_name = wide.stack_name.clone();
+    let mut typo = p1.clone();
+    typo["Roles"]["ClusterAcess"] = json!({});
+    proxy.set_stack_status(&narrow.stack_id, "UPDATE_ROLLBACK_IN_PROGRESS");
+    let rolled_back = narrow.update(&id, p1.clone(), typo).await;
+    rolled_back.assert_success();
+    assert_eq!(rolled_back.physical_id(), id);
+    assert_iam_matches(&iam, &narrow, &created, &p1).await;
+    narrow.delete(&id, p1.clone()).await.assert_success();
+    assert_all_gone(&iam, &narrow, &id, &p1).await;
+}
