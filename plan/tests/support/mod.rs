@@ -5,14 +5,14 @@
 
 #[path = "../../../tests/it/support/http.rs"]
 pub mod http;
+#[path = "../../../tests/it/support/moto.rs"]
+pub mod moto;
 #[path = "../../../tests/it/support/proxy.rs"]
 pub mod proxy;
 
 use ecs_iam_roles_plan::{Aws, Output};
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 /// The account the proxy's records name (and the plan's default).
 pub const ACCOUNT: &str = "123456789012";
@@ -84,50 +84,10 @@ pub async fn iam_client(endpoint: &str) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&config(endpoint).await)
 }
 
-fn moto_server_path() -> PathBuf {
-    if let Ok(path) = std::env::var("MOTO_SERVER") {
-        return PathBuf::from(path);
-    }
-    let venv = repo().join(".venv/bin/moto_server");
-    if venv.exists() {
-        return venv;
-    }
-    panic!("moto_server not found: set MOTO_SERVER to its path, or run scripts/setup.sh (installs it into .venv)");
-}
-
 static MOTO: OnceLock<String> = OnceLock::new();
 
 /// moto_server, started once for this test binary (it exits when the test process does), with
 /// AWS managed policies loaded.
 pub fn moto_endpoint() -> &'static str {
-    MOTO.get_or_init(|| {
-        let path = moto_server_path();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let script = format!(
-            "MOTO_IAM_LOAD_MANAGED_POLICIES=true '{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
-             while kill -0 {} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1; done; kill $m 2>/dev/null",
-            path.display(),
-            std::process::id()
-        );
-        let watcher = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        std::mem::forget(watcher);
-        let start = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "moto_server ({}) did not listen on port {port} within 60 s",
-                path.display()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        format!("http://127.0.0.1:{port}")
-    })
+    MOTO.get_or_init(|| moto::start(&moto::server_path(&repo())))
 }
