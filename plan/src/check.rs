@@ -5,7 +5,7 @@
 use crate::tokens::{self, Piece, Reverse};
 use ecs_iam_roles::identity::StackEnv;
 use ecs_iam_roles::operator::Operator;
-use ecs_iam_roles::spec::{self, PropertyError, Spec, SpecError};
+use ecs_iam_roles::spec::{self, display_key, PropertyError, Spec, SpecError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -232,15 +232,6 @@ pub fn stringified(value: &Value) -> Value {
                 .collect(),
         ),
         other => other.clone(),
-    }
-}
-
-/// A property name as the function shows it in errors (`spec::reader::display_key`).
-fn display_key(key: &str) -> String {
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()) {
-        key.to_string()
-    } else {
-        format!("{key:?}")
     }
 }
 

@@ -9,8 +9,9 @@ use crate::iam_rules::{check_path, check_policy_arn};
 use crate::kinds::{
     CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
 };
+pub use reader::display_key;
+use reader::Checker;
 pub use reader::KindReader;
-use reader::{display_key, Checker};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

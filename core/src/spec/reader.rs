@@ -129,7 +129,7 @@ impl Checker {
 
 /// A property name as it appears in an error: quoted when it is empty or has odd characters,
 /// so that the message always shows which name is meant.
-pub(super) fn display_key(key: &str) -> String {
+pub fn display_key(key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()) {
         key.to_string()
     } else {
