@@ -4,7 +4,7 @@
 use ecs_iam_roles_core::kinds::infrastructure::Use;
 use ecs_iam_roles_core::kinds::{Kind, KindSpec};
 use ecs_iam_roles_core::plan::{MAX_USER_TAGS, OWNER_TAG_KEY};
-use ecs_iam_roles_core::spec::{parse, parse_in, Context, PropertyError};
+use ecs_iam_roles_core::spec::{parse, parse_in, parse_known, Context, PropertyError};
 use serde_json::{json, Value};
 
 fn errors(properties: Value) -> Vec<PropertyError> {
@@ -472,16 +472,16 @@ fn granted_kinds_parse_fully() {
         panic!("{role:?}")
     };
     assert_eq!(
-        sso.0.trusted_principal_arn,
+        sso.trusted_principal_arn,
         "arn:aws:iam::111122223333:role/h"
     );
-    assert_eq!(sso.0.external_id.as_deref(), Some("ext-1"));
-    assert_eq!(sso.0.region.as_deref(), Some("eu-west-1"));
-    assert_eq!(sso.0.policy_name.as_deref(), Some("ssoPolicy"));
+    assert_eq!(sso.external_id.as_deref(), Some("ext-1"));
+    assert_eq!(sso.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(sso.policy_name.as_deref(), Some("ssoPolicy"));
     let KindSpec::ClusterAccess(cluster) = &spec.roles[&Kind::ClusterAccess].kind else {
         panic!("{spec:?}")
     };
-    assert_eq!(cluster.0.region.as_deref(), Some("us-east-2"));
+    assert_eq!(cluster.region.as_deref(), Some("us-east-2"));
     let e = one_error(
         json!({"Roles": {"ClusterAccess": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "SsoRegion": "eu-west-1"}}}),
     );
@@ -1046,4 +1046,68 @@ fn two_kinds_cannot_share_an_instance_profile() {
         "ManagedInstances": {"InstanceProfileName": "ecsInstanceRole"},
     }}));
     assert_eq!(e.property, "Roles.ManagedInstances.InstanceProfileName");
+}
+
+/// Every property of every kind, pinned: the fingerprint is computed from the typed
+/// properties, under the keys 0.1.0 recorded (`Region` for `SsoRegion`/`EcsRegion`).
+#[test]
+fn the_fingerprint_of_every_kinds_properties_is_pinned() {
+    let properties = json!({
+        "Path": "/p/", "AdoptExisting": true, "PropagationDelay": "5",
+        "Roles": {
+            "EcsAnywhere": {"RoleName": "a", "LeastPrivilege": "false"},
+            "TaskExecution": {
+                "RoleName": "b",
+                "Secrets": ["arn:aws:ssm:eu-west-1:123456789012:parameter/x"],
+                "EnvironmentFiles": ["arn:aws:s3:::bkt/o.env"],
+                "ManagedPolicyArns": ["arn:aws:iam::123456789012:policy/p/app"],
+            },
+            "Task": {"RoleName": "c", "ClusterName": "cl", "ManagedPolicyArns": ["arn:aws:iam::123456789012:policy/p/t"]},
+            "SsoManagement": {"RoleName": "d", "TrustedPrincipalArn": "arn:aws:iam::111122223333:user/u", "PolicyName": "sp"},
+            "ClusterAccess": {"RoleName": "e", "TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "ExternalId": "x1", "PolicyName": "cp", "EcsRegion": "eu-west-2"},
+            "ContainerInstance": {"RoleName": "f", "InstanceProfileName": "fp", "SsmManaged": "TRUE"},
+            "ManagedInstances": {"RoleName": "g", "InstanceProfileName": "gp"},
+            "Infrastructure": {"RoleName": "h", "Uses": ["VpcLattice", "Volumes"]},
+            "CodeDeploy": {"RoleName": "i", "LeastPrivilege": true},
+            "Events": {"RoleName": "j", "PassRoleArns": []},
+            "DeploymentHooks": {"RoleName": "k", "FunctionArns": ["arn:aws:lambda:eu-west-1:123456789012:function:f:live"]},
+            "ServiceLinked": {"Services": ["EcsCompute", "Ecs"]},
+        }
+    });
+    // Parsed as known properties: the fingerprint does not depend on the kinds' cross-checks.
+    let spec = parse_known(&properties, Context::default()).unwrap();
+    // Changing this text changes the PhysicalResourceId a replacement gets: do it only on
+    // purpose.
+    assert_eq!(
+        spec.fingerprint(),
+        concat!(
+            r#"{"AdoptExisting":true,"Path":"/p/","PropagationDelay":5,"RestrictTrustToAccount":true,"Roles":{"#,
+            r#""ClusterAccess":{"ExternalId":"x1","LeastPrivilege":false,"PolicyName":"cp","Region":"eu-west-2","RoleName":"e","TrustedPrincipalArn":"arn:aws:iam::111122223333:role/h"},"#,
+            r#""CodeDeploy":{"LeastPrivilege":true,"RoleName":"i"},"#,
+            r#""ContainerInstance":{"InstanceProfileName":"fp","LeastPrivilege":false,"RoleName":"f","SsmManaged":true},"#,
+            r#""DeploymentHooks":{"FunctionArns":["arn:aws:lambda:eu-west-1:123456789012:function:f:live"],"LeastPrivilege":false,"RoleName":"k"},"#,
+            r#""EcsAnywhere":{"LeastPrivilege":false,"RoleName":"a"},"#,
+            // An empty `PassRoleArns` is recorded: it means something other than an absent one.
+            r#""Events":{"LeastPrivilege":false,"PassRoleArns":[],"RoleName":"j"},"#,
+            r#""Infrastructure":{"LeastPrivilege":false,"RoleName":"h","Uses":["VpcLattice","Volumes"]},"#,
+            r#""ManagedInstances":{"InstanceProfileName":"gp","LeastPrivilege":false,"RoleName":"g"},"#,
+            r#""ServiceLinked":{"LeastPrivilege":false,"Services":["EcsCompute","Ecs"]},"#,
+            r#""SsoManagement":{"LeastPrivilege":false,"PolicyName":"sp","RoleName":"d","TrustedPrincipalArn":"arn:aws:iam::111122223333:user/u"},"#,
+            r#""Task":{"ClusterName":"cl","LeastPrivilege":false,"ManagedPolicyArns":["arn:aws:iam::123456789012:policy/p/t"],"RoleName":"c"},"#,
+            r#""TaskExecution":{"EnvironmentFiles":["arn:aws:s3:::bkt/o.env"],"LeastPrivilege":false,"ManagedPolicyArns":["arn:aws:iam::123456789012:policy/p/app"],"RoleName":"b","Secrets":["arn:aws:ssm:eu-west-1:123456789012:parameter/x"]}},"#,
+            r#""Tags":{}}"#,
+        )
+    );
+}
+
+/// A list that defaults to empty means the same given empty or left out, so it fingerprints
+/// the same. (Until the fingerprint was computed from the typed properties, an explicitly empty
+/// one was recorded as `[]`: such a spec's replacement id moved once, on purpose.)
+#[test]
+fn an_empty_list_fingerprints_as_an_absent_one() {
+    let given =
+        parse(&json!({"Roles": {"TaskExecution": {"KmsKeyArns": [], "Secrets": []}}})).unwrap();
+    let absent = parse(&json!({"Roles": {"TaskExecution": {}}})).unwrap();
+    assert_eq!(given.fingerprint(), absent.fingerprint());
+    assert_eq!(given, absent);
 }

@@ -350,8 +350,8 @@ fn check_against_iam(properties: &Value, partition: &str) {
                 .roles
                 .values()
                 .filter_map(|r| match &r.kind {
-                    KindSpec::SsoManagement(s) => Some(&s.0.trusted_principal_arn),
-                    KindSpec::ClusterAccess(s) => Some(&s.0.trusted_principal_arn),
+                    KindSpec::SsoManagement(s) => Some(&s.trusted_principal_arn),
+                    KindSpec::ClusterAccess(s) => Some(&s.trusted_principal_arn),
                     _ => None,
                 })
                 .collect();

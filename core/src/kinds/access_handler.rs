@@ -2,65 +2,44 @@
 //! one IAM principal, the access handler, assumes them (with an ExternalId when set), each holds
 //! one customer-managed policy, and Granted's configuration names the role ARN and a region.
 
-use super::TRUSTED_PRINCIPAL_ARN;
-use super::{CustomerPolicy, Facts, Property, RoleDesign, Trust, EXTERNAL_ID, POLICY_NAME};
+use super::{CustomerPolicy, Facts, RoleDesign, Trust};
 use crate::identity::StackEnv;
-use crate::spec::KindReader;
 use serde_json::Value;
 
-/// The properties of a role the access handler assumes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessHandlerRole {
+/// The properties of a role the access handler assumes, borrowed from the kind's typed
+/// properties (each kind declares its own with `kind_properties!`, under its own region name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessHandlerRole<'a> {
     /// `TrustedPrincipalArn`: the access handler's role or user, the one principal the role trusts.
-    pub trusted_principal_arn: String,
+    pub trusted_principal_arn: &'a str,
     /// `ExternalId`: the `sts:ExternalId` the principal must send, if set.
-    pub external_id: Option<String>,
+    pub external_id: Option<&'a str>,
     /// `PolicyName` of the customer-managed policy; generated when absent.
-    pub policy_name: Option<String>,
+    pub policy_name: Option<&'a str>,
     /// The region Granted's configuration names; default: the stack's.
-    pub region: Option<String>,
+    pub region: Option<&'a str>,
 }
 
-impl AccessHandlerRole {
-    /// The properties after `RoleName`: the trusted principal's, then the kind's `region`.
-    pub const fn properties(region: Property) -> [Property; 4] {
-        [TRUSTED_PRINCIPAL_ARN, EXTERNAL_ID, POLICY_NAME, region]
-    }
-
-    /// Reads the shared properties and the kind's `region` property. None without a valid
-    /// `TrustedPrincipalArn`; the reader records every invalid value.
-    pub fn parse(properties: &mut KindReader, region: &Property) -> Option<Self> {
-        let trusted_principal_arn = properties.text(&TRUSTED_PRINCIPAL_ARN);
-        let external_id = properties.text(&EXTERNAL_ID);
-        let policy_name = properties.text(&POLICY_NAME);
-        let region = properties.text(region);
-        Some(AccessHandlerRole {
-            trusted_principal_arn: trusted_principal_arn?,
-            external_id,
-            policy_name,
-            region,
-        })
-    }
-
+impl<'a> AccessHandlerRole<'a> {
     /// The facts others need: the trusted principal and `PolicyName`.
-    pub fn facts(&self) -> Facts<'_> {
+    pub fn facts(self) -> Facts<'a> {
         Facts {
-            policy_name: self.policy_name.as_deref(),
-            trusted_principal: Some(&self.trusted_principal_arn),
+            policy_name: self.policy_name,
+            trusted_principal: Some(self.trusted_principal_arn),
             ..Facts::default()
         }
     }
 
     /// Trusted by the principal only; the customer-managed policy `document`, named
     /// `PolicyName` or generated with `label`.
-    pub fn design(&self, label: &'static str, document: Value) -> RoleDesign {
+    pub fn design(self, label: &'static str, document: Value) -> RoleDesign {
         let mut role = RoleDesign::new(Trust::Principal {
-            arn: self.trusted_principal_arn.clone(),
-            external_id: self.external_id.clone(),
+            arn: self.trusted_principal_arn.to_string(),
+            external_id: self.external_id.map(str::to_string),
         });
         role.customer_policy = Some(CustomerPolicy {
             label,
-            name: self.policy_name.clone(),
+            name: self.policy_name.map(str::to_string),
             document,
         });
         role
@@ -69,15 +48,15 @@ impl AccessHandlerRole {
     /// Granted's own configuration keys: the role ARN under `role_key`, the region under
     /// `region_key`.
     pub fn outputs(
-        &self,
+        self,
         role_arn: &str,
         env: &StackEnv,
         [role_key, region_key]: [&'static str; 2],
     ) -> Vec<(&'static str, String)> {
-        let region = self.region.as_ref().unwrap_or(&env.region);
+        let region = self.region.unwrap_or(&env.region);
         vec![
             (role_key, role_arn.to_string()),
-            (region_key, region.clone()),
+            (region_key, region.to_string()),
         ]
     }
 }

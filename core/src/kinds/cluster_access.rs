@@ -4,10 +4,12 @@
 
 use super::access_handler::AccessHandlerRole;
 use super::documents::{allow, policy};
-use super::{Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, TRUSTED_PRINCIPAL_ARN};
+use super::{
+    Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, POLICY_NAME,
+    TRUSTED_PRINCIPAL_ARN,
+};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
-use crate::spec::KindReader;
 use serde_json::{json, Value};
 
 const ECS_REGION: Property =
@@ -20,34 +22,50 @@ pub const ACTIONS: [&str; 3] = [
     "cloudtrail:LookupEvents",
 ];
 
-/// `Roles.ClusterAccess`'s properties, typed: those of a role the access handler assumes, with
-/// `EcsRegion` as the region.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterAccess(pub AccessHandlerRole);
+kind_properties! {
+    /// `Roles.ClusterAccess`'s properties, typed: those of a role the access handler assumes, with
+    /// `EcsRegion` as the region.
+    pub struct ClusterAccess {
+        /// The access handler's role or user, the one principal the role trusts.
+        trusted_principal_arn: String = required_text(TRUSTED_PRINCIPAL_ARN),
+        /// The `sts:ExternalId` the principal must send, if set.
+        external_id: Option<String> = text(EXTERNAL_ID),
+        /// The customer-managed policy's name; generated when absent.
+        policy_name: Option<String> = text(POLICY_NAME),
+        /// The region Granted's configuration names; default: the stack's.
+        region: Option<String> = text(ECS_REGION),
+    }
+}
+
+impl ClusterAccess {
+    fn handler(&self) -> AccessHandlerRole<'_> {
+        AccessHandlerRole {
+            trusted_principal_arn: &self.trusted_principal_arn,
+            external_id: self.external_id.as_deref(),
+            policy_name: self.policy_name.as_deref(),
+            region: self.region.as_deref(),
+        }
+    }
+}
 
 impl RoleKind for ClusterAccess {
     const NAME: &'static str = "ClusterAccess";
     const SOURCE: &'static str = "Granted (Common Fate): ECS access provider, cluster access role";
-    const PROPERTIES: &'static [Property] = &AccessHandlerRole::properties(ECS_REGION);
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
     const ROLE_NAME_OUTPUT: bool = false;
 
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        AccessHandlerRole::parse(properties, &ECS_REGION).map(ClusterAccess)
-    }
-
     fn facts(&self) -> Facts<'_> {
-        self.0.facts()
+        self.handler().facts()
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
-        self.0
+        self.handler()
             .design(Self::NAME, policy(vec![allow(&ACTIONS, json!("*"))]))
             .into()
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
-        self.0
+        self.handler()
             .outputs(role_arn, env, ["clusterAccessRoleArn", "ecsRegion"])
     }
 

@@ -1,8 +1,7 @@
 //! `CodeDeploy`: the role CodeDeploy assumes for blue/green deployments of ECS services. Follows
 //! the Amazon ECS Developer Guide page "Amazon ECS CodeDeploy IAM Role".
 
-use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
-use crate::spec::KindReader;
+use super::{Design, DesignContext, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
 use serde_json::{json, Value};
 
 /// The page's AWS managed policy (without `LeastPrivilege`).
@@ -22,13 +21,8 @@ kind_properties! {
 impl RoleKind for CodeDeploy {
     const NAME: &'static str = "CodeDeploy";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS CodeDeploy IAM Role\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] =
         &[CODE_DEPLOY_ROLE_FOR_ECS, CODE_DEPLOY_ROLE_FOR_ECS_LIMITED];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::service("codedeploy.amazonaws.com"));

@@ -7,7 +7,6 @@ use super::{
     Design, DesignContext, Facts, InstanceProfileDesign, Property, RoleDesign, RoleKind, Trust,
     INSTANCE_PROFILE_NAME,
 };
-use crate::spec::KindReader;
 use serde_json::{json, Value};
 
 const SSM_MANAGED: Property = Property::flag("SsmManaged");
@@ -26,15 +25,10 @@ impl RoleKind for ContainerInstance {
     const NAME: &'static str = "ContainerInstance";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Amazon ECS container instance IAM role\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[
         EC2_CONTAINER_SERVICE_FOR_EC2_ROLE,
         SSM_MANAGED_INSTANCE_CORE,
     ];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn facts(&self) -> Facts<'_> {
         Facts {

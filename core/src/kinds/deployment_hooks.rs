@@ -6,7 +6,6 @@
 use super::documents::{allow, policy};
 use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
 use crate::iam_rules::check_lambda_function_arn;
-use crate::spec::KindReader;
 use serde_json::{json, Value};
 
 /// The inline policy with `lambda:InvokeFunction`.
@@ -26,12 +25,7 @@ kind_properties! {
 impl RoleKind for DeploymentHooks {
     const NAME: &'static str = "DeploymentHooks";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Permissions required for Lambda functions in Amazon ECS blue/green deployments\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::service("ecs.amazonaws.com"));

@@ -4,10 +4,7 @@
 //! AmazonEC2ContainerServiceforEC2Role action list the least-privilege policy trims).
 
 use super::documents::{allow, policy};
-use super::{
-    CustomerPolicy, Design, DesignContext, Property, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE,
-};
-use crate::spec::KindReader;
+use super::{CustomerPolicy, Design, DesignContext, RoleDesign, RoleKind, Trust, LEAST_PRIVILEGE};
 use serde_json::{json, Value};
 
 /// The AWS managed policy that makes the instance a Systems Manager managed instance.
@@ -47,15 +44,10 @@ impl RoleKind for EcsAnywhere {
     const NAME: &'static str = "EcsAnywhere";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"IAM permissions for ECS Anywhere\", \"ECS Anywhere IAM role\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[
         SSM_MANAGED_INSTANCE_CORE,
         EC2_CONTAINER_SERVICE_FOR_EC2_ROLE,
     ];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::ssm());

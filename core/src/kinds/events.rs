@@ -8,7 +8,7 @@ use super::{
     Trust,
 };
 use crate::iam_rules::check_role_arn;
-use crate::spec::{KindReader, PropertyError};
+use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
 /// The page's AWS managed policy, with which EventBridge runs the tasks.
@@ -34,12 +34,7 @@ impl Events {
 impl RoleKind for Events {
     const NAME: &'static str = "Events";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS EventBridge IAM Role\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[EVENTS_ROLE_POLICY];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {
         let nothing = match &self.pass_role_arns {

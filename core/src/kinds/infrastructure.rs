@@ -5,7 +5,6 @@
 
 use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
 use crate::iam_rules::shown;
-use crate::spec::KindReader;
 use serde_json::{json, Value};
 
 /// The entries of `Uses`, and (at the same index) the managed policy each attaches, with the
@@ -76,6 +75,12 @@ impl std::str::FromStr for Use {
     }
 }
 
+impl super::PropertyValue for Use {
+    fn property_value(&self) -> Value {
+        Value::from(self.name())
+    }
+}
+
 fn check_use(value: &str) -> Result<(), String> {
     if USE_NAMES.contains(&value) {
         return Ok(());
@@ -100,12 +105,7 @@ kind_properties! {
 impl RoleKind for Infrastructure {
     const NAME: &'static str = "Infrastructure";
     const SOURCE: &'static str = "Amazon ECS Developer Guide: \"Amazon ECS infrastructure IAM role\", \"Amazon ECS infrastructure IAM role for load balancers\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &USE_POLICIES;
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         // The guide's trust policy has no condition for ecs.amazonaws.com.

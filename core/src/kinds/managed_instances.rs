@@ -4,10 +4,10 @@
 //! role's name starts with `ecsInstanceRole` and it lives at path `/`.
 
 use super::{
-    property_error, CheckContext, Design, DesignContext, Facts, InstanceProfileDesign, Property,
-    RoleDesign, RoleKind, Trust, INSTANCE_PROFILE_NAME, ROLE_NAME,
+    property_error, CheckContext, Design, DesignContext, Facts, InstanceProfileDesign, RoleDesign,
+    RoleKind, Trust, INSTANCE_PROFILE_NAME, ROLE_NAME,
 };
-use crate::spec::{KindReader, PropertyError};
+use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
 /// The page's AWS managed policy for the instance role (no path).
@@ -25,13 +25,8 @@ impl RoleKind for ManagedInstances {
     const NAME: &'static str = "ManagedInstances";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Amazon ECS Managed Instances instance profile\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[INSTANCE_ROLE_POLICY];
     const ROLE_NAME_PREFIX: &'static str = "ecsInstanceRole";
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn check(&self, cx: &CheckContext) -> Vec<PropertyError> {
         let why = "AmazonECSInfrastructureRolePolicyForManagedInstances passes only roles arn:PARTITION:iam::ACCOUNT:role/ecsInstanceRole*";

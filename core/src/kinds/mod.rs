@@ -18,7 +18,7 @@ use crate::spec::{KindReader, PropertyError};
 pub use documents::{
     CustomerPolicy, Design, InstanceProfileDesign, RoleDesign, ServiceLinkedRole, Trust,
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a property's value is read and checked.
@@ -202,15 +202,54 @@ pub struct Facts<'a> {
     pub managed_policy_arns: &'a [String],
 }
 
-/// What every kind's file provides; the registry dispatches to it.
-pub trait RoleKind: Sized {
+/// A kind's typed properties, as `kind_properties!` declares them: the table of their names and
+/// forms, the parser and the fingerprint come from one declaration, so they cannot disagree.
+pub trait KindProperties: Sized {
+    /// Its properties besides `RoleName` (which every kind with a role takes), in the order they
+    /// are read.
+    const PROPERTIES: &'static [Property];
+
+    /// Reads every property of `PROPERTIES` once (whatever the others hold); None when one is
+    /// invalid, which the reader has recorded.
+    fn parse(properties: &mut KindReader) -> Option<Self>;
+
+    /// The typed values under their properties' fingerprint keys (`Property::fingerprint_key`),
+    /// those absent (or empty where empty is the default) left out: `Spec::fingerprint`'s part.
+    fn fingerprint(&self) -> Map<String, Value>;
+}
+
+/// How a typed property value is written in the fingerprint: as the text (or list of texts,
+/// or boolean) it was read from.
+pub trait PropertyValue {
+    /// The value as JSON.
+    fn property_value(&self) -> Value;
+}
+
+impl PropertyValue for String {
+    fn property_value(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
+impl PropertyValue for bool {
+    fn property_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl<T: PropertyValue> PropertyValue for Vec<T> {
+    fn property_value(&self) -> Value {
+        Value::Array(self.iter().map(PropertyValue::property_value).collect())
+    }
+}
+
+/// What every kind's file provides besides its properties; the registry dispatches to it.
+pub trait RoleKind: KindProperties {
     /// The key under `Roles`, the prefix of the output keys and the label of generated names.
     const NAME: &'static str;
     /// The document the kind follows: a page title of the Amazon ECS Developer Guide, or the
     /// source the project started from.
     const SOURCE: &'static str;
-    /// Its properties besides `RoleName` (which every kind takes).
-    const PROPERTIES: &'static [Property];
     /// Every AWS managed policy the kind may attach, as paths below
     /// `arn:PARTITION:iam::aws:policy`: the execution role may attach these and no other.
     const AWS_MANAGED_POLICIES: &'static [&'static str];
@@ -222,10 +261,6 @@ pub trait RoleKind: Sized {
     /// What a generated name of its role starts with (empty: the usual generated name). The
     /// kind's `check` refuses a `RoleName` that breaks the rule.
     const ROLE_NAME_PREFIX: &'static str = "";
-
-    /// The kind's typed properties. Reads every property of `PROPERTIES` (each once, whatever
-    /// the others hold); None when one is invalid, which the reader has recorded.
-    fn parse(properties: &mut KindReader) -> Option<Self>;
 
     /// What the rest of the function needs to know of the typed properties without knowing the
     /// kind (names it must reserve, the principal it trusts, the policies it attaches).
@@ -251,13 +286,13 @@ pub trait RoleKind: Sized {
     fn samples() -> Vec<Value>;
 }
 
-/// Declares a kind's typed properties once: the struct, the table of its properties
-/// (`PROPERTY_TABLE`, what `RoleKind::PROPERTIES` is) and the parser that reads each of them once
-/// into its field (`read`, what `RoleKind::parse` is), so the two cannot disagree. Each field
-/// says how it is read: `text` (`Option<String>`), `required_text` (`String`), `flag` (`bool`),
-/// `list` (required, `Vec<String>`), `list_or_empty` (`Vec<String>`, empty when absent),
-/// `optional_list` (`Option<Vec<String>>`) or `enum_list` (required, `Vec<T>` of an enum that
-/// parses from the names the property's check accepts).
+/// Declares a kind's typed properties once: the struct and its `KindProperties` (the table of
+/// its properties, the parser that reads each of them once into its field, and the fingerprint
+/// of the typed values), so they cannot disagree. Each field says how it is read: `text`
+/// (`Option<String>`), `required_text` (`String`), `flag` (`bool`), `list` (required,
+/// `Vec<String>`), `list_or_empty` (`Vec<String>`, empty when absent), `optional_list`
+/// (`Option<Vec<String>>`) or `enum_list` (required, `Vec<T>` of an enum that parses from the
+/// names the property's check accepts).
 macro_rules! kind_properties {
     (
         $(#[$meta:meta])*
@@ -271,19 +306,49 @@ macro_rules! kind_properties {
             $( $(#[$field_meta])* pub $field: $type ),+
         }
 
-        impl $name {
-            /// Its properties besides `RoleName`, in the order they are read.
-            pub const PROPERTY_TABLE: &'static [$crate::kinds::Property] = &[$($property),+];
+        impl $crate::kinds::KindProperties for $name {
+            const PROPERTIES: &'static [$crate::kinds::Property] = &[$($property),+];
 
-            /// Reads every property of `PROPERTY_TABLE` once (whatever the others hold); None
-            /// when one is invalid, which the reader has recorded.
-            pub fn read(properties: &mut $crate::spec::KindReader) -> Option<Self> {
+            fn parse(properties: &mut $crate::spec::KindReader) -> Option<Self> {
                 $( let $field = $crate::kinds::read_property!($how, properties, &$property); )+
                 Some($name { $( $field: $field? ),+ })
+            }
+
+            fn fingerprint(&self) -> serde_json::Map<String, serde_json::Value> {
+                let mut values = serde_json::Map::new();
+                $(
+                    let value = $crate::kinds::fingerprint_value!($how, &self.$field);
+                    if let Some(value) = value {
+                        values.insert($property.fingerprint_key.to_string(), value);
+                    }
+                )+
+                values
             }
         }
     };
 }
+
+/// One field of `kind_properties!` in the fingerprint, as its form says: None when absent (or
+/// empty, for a list whose absence means empty).
+macro_rules! fingerprint_value {
+    (text, $value:expr) => {
+        $value
+            .as_ref()
+            .map($crate::kinds::PropertyValue::property_value)
+    };
+    (optional_list, $value:expr) => {
+        $value
+            .as_ref()
+            .map($crate::kinds::PropertyValue::property_value)
+    };
+    (list_or_empty, $value:expr) => {
+        (!$value.is_empty()).then(|| $crate::kinds::PropertyValue::property_value($value))
+    };
+    ($required:ident, $value:expr) => {
+        Some($crate::kinds::PropertyValue::property_value($value))
+    };
+}
+pub(crate) use fingerprint_value;
 
 /// One field of `kind_properties!`, read as its form says: Some(value), or None when invalid.
 macro_rules! read_property {
@@ -365,9 +430,9 @@ macro_rules! registry {
                 match self { $(Kind::$variant => <$module::$kind as RoleKind>::SOURCE),+ }
             }
 
-            /// Its properties besides `RoleName` (`RoleKind::PROPERTIES`).
+            /// Its properties besides `RoleName` (`KindProperties::PROPERTIES`).
             pub fn properties(self) -> &'static [Property] {
-                match self { $(Kind::$variant => <$module::$kind as RoleKind>::PROPERTIES),+ }
+                match self { $(Kind::$variant => <$module::$kind as KindProperties>::PROPERTIES),+ }
             }
 
             /// Every AWS managed policy it may attach (`RoleKind::AWS_MANAGED_POLICIES`).
@@ -410,7 +475,7 @@ macro_rules! registry {
             pub(crate) fn parse(self, properties: &mut KindReader) -> Option<KindSpec> {
                 match self {
                     $(Kind::$variant => {
-                        <$module::$kind as RoleKind>::parse(properties).map(KindSpec::$variant)
+                        <$module::$kind as KindProperties>::parse(properties).map(KindSpec::$variant)
                     })+
                 }
             }
@@ -425,6 +490,11 @@ macro_rules! registry {
             /// What the properties ask for (`RoleKind::design`).
             pub fn design(&self, cx: &DesignContext) -> Design {
                 match self { $(KindSpec::$variant(spec) => spec.design(cx)),+ }
+            }
+
+            /// The typed values under their fingerprint keys (`KindProperties::fingerprint`).
+            pub(crate) fn fingerprint(&self) -> Map<String, Value> {
+                match self { $(KindSpec::$variant(spec) => spec.fingerprint()),+ }
             }
 
             /// The typed facts the rest of the function needs (`RoleKind::facts`).

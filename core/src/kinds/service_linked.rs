@@ -5,7 +5,6 @@
 
 use super::{Design, DesignContext, Makes, Property, RoleKind, ServiceLinkedRole};
 use crate::iam_rules::shown;
-use crate::spec::KindReader;
 use serde_json::{json, Value};
 
 /// Each entry of `Services`: its output label, `AWSServiceName` and the role IAM makes.
@@ -63,6 +62,12 @@ impl std::str::FromStr for Service {
     }
 }
 
+impl super::PropertyValue for Service {
+    fn property_value(&self) -> Value {
+        Value::from(self.role().label)
+    }
+}
+
 fn check_service(value: &str) -> Result<(), String> {
     if SERVICES.iter().any(|s| s.label == value) {
         return Ok(());
@@ -89,13 +94,8 @@ impl RoleKind for ServiceLinked {
     const NAME: &'static str = "ServiceLinked";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Using service-linked roles for Amazon ECS\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
     const MAKES: Makes = Makes::ServiceLinkedRoles;
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn design(&self, _cx: &DesignContext) -> Design {
         let roles = Service::ALL

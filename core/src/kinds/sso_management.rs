@@ -5,10 +5,12 @@
 
 use super::access_handler::AccessHandlerRole;
 use super::documents::{allow, policy};
-use super::{Design, DesignContext, Facts, Property, RoleKind, TRUSTED_PRINCIPAL_ARN};
+use super::{
+    Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, POLICY_NAME,
+    TRUSTED_PRINCIPAL_ARN,
+};
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
-use crate::spec::KindReader;
 use serde_json::{json, Value};
 
 const SSO_REGION: Property =
@@ -40,32 +42,51 @@ pub const ACTIONS: [&str; 21] = [
     "iam:ListUsers",
 ];
 
-/// `Roles.SsoManagement`'s properties, typed: those of a role the access handler assumes, with
-/// `SsoRegion` as the region.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SsoManagement(pub AccessHandlerRole);
+kind_properties! {
+    /// `Roles.SsoManagement`'s properties, typed: those of a role the access handler assumes, with
+    /// `SsoRegion` as the region.
+    pub struct SsoManagement {
+        /// The access handler's role or user, the one principal the role trusts.
+        trusted_principal_arn: String = required_text(TRUSTED_PRINCIPAL_ARN),
+        /// The `sts:ExternalId` the principal must send, if set.
+        external_id: Option<String> = text(EXTERNAL_ID),
+        /// The customer-managed policy's name; generated when absent.
+        policy_name: Option<String> = text(POLICY_NAME),
+        /// The region Granted's configuration names; default: the stack's.
+        region: Option<String> = text(SSO_REGION),
+    }
+}
+
+impl SsoManagement {
+    fn handler(&self) -> AccessHandlerRole<'_> {
+        AccessHandlerRole {
+            trusted_principal_arn: &self.trusted_principal_arn,
+            external_id: self.external_id.as_deref(),
+            policy_name: self.policy_name.as_deref(),
+            region: self.region.as_deref(),
+        }
+    }
+}
 
 impl RoleKind for SsoManagement {
     const NAME: &'static str = "SsoManagement";
     const SOURCE: &'static str = "Granted (Common Fate): ECS access provider, SSO management role";
-    const PROPERTIES: &'static [Property] = &AccessHandlerRole::properties(SSO_REGION);
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
     const ROLE_NAME_OUTPUT: bool = false;
 
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        AccessHandlerRole::parse(properties, &SSO_REGION).map(SsoManagement)
-    }
-
     fn facts(&self) -> Facts<'_> {
-        self.0.facts()
+        self.handler().facts()
     }
 
     fn design(&self, _cx: &DesignContext) -> Design {
-        self.0.design(Self::NAME, management_policy()).into()
+        self.handler()
+            .design(Self::NAME, management_policy())
+            .into()
     }
 
     fn extra_outputs(&self, role_arn: &str, env: &StackEnv) -> Vec<(&'static str, String)> {
-        self.0.outputs(role_arn, env, ["ssoRoleARN", "ssoRegion"])
+        self.handler()
+            .outputs(role_arn, env, ["ssoRoleARN", "ssoRegion"])
     }
 
     fn samples() -> Vec<Value> {

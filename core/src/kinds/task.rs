@@ -10,7 +10,6 @@ use super::{
 use crate::arn::Arn;
 use crate::iam_rules::check_cluster_name;
 use crate::identity::StackEnv;
-use crate::spec::KindReader;
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
@@ -45,12 +44,7 @@ impl RoleKind for Task {
     const NAME: &'static str = "Task";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Monitor Amazon ECS containers with ECS Exec\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
         check_managed_policy_count(Self::NAME, 0, &self.managed_policy_arns)

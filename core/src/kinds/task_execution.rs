@@ -10,7 +10,6 @@ use super::{
 };
 use crate::arn::Arn;
 use crate::iam_rules::{check_kms_key_arn, check_s3_object_arn, check_secret_or_parameter_arn};
-use crate::spec::KindReader;
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
@@ -41,12 +40,7 @@ impl RoleKind for TaskExecution {
     const NAME: &'static str = "TaskExecution";
     const SOURCE: &'static str =
         "Amazon ECS Developer Guide: \"Amazon ECS task execution IAM role\"";
-    const PROPERTIES: &'static [Property] = Self::PROPERTY_TABLE;
     const AWS_MANAGED_POLICIES: &'static [&'static str] = &[ECS_TASK_EXECUTION_ROLE_POLICY];
-
-    fn parse(properties: &mut KindReader) -> Option<Self> {
-        Self::read(properties)
-    }
 
     fn check(&self, _cx: &CheckContext) -> Vec<PropertyError> {
         let own = Self::AWS_MANAGED_POLICIES.len();

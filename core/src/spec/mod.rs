@@ -66,8 +66,8 @@ impl Spec {
     }
 
     /// A stable text for these properties (same properties, same text), whatever order or
-    /// scalar form (`"true"`, `true`) they arrived in: JSON with sorted keys, absent optional
-    /// properties left out. A replacement's PhysicalResourceId is derived from it, so it must not
+    /// scalar form (`"true"`, `true`) they arrived in: JSON of the typed values with sorted
+    /// keys, absent optional properties (and empty lists whose absence means empty) left out. A replacement's PhysicalResourceId is derived from it, so it must not
     /// change with a Rust release or a refactoring (as `Debug` output may), only with the
     /// properties; a test pins it.
     pub fn fingerprint(&self) -> String {
@@ -104,8 +104,6 @@ pub struct RoleSpec {
     pub role_name: Option<String>,
     /// The kind's own properties, typed.
     pub kind: KindSpec,
-    /// The properties as read, under their fingerprint keys.
-    values: BTreeMap<&'static str, Value>,
 }
 
 impl RoleSpec {
@@ -131,18 +129,15 @@ impl RoleSpec {
         given.or(self.role_name.as_deref())
     }
 
+    /// The typed properties under their fingerprint keys (`KindProperties::fingerprint`).
     fn canonical(&self) -> Value {
-        let mut canonical: Map<String, Value> = self
-            .values
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.clone()))
-            .collect();
+        let mut canonical = self.kind.fingerprint();
         if let Some(name) = &self.role_name {
             canonical.insert(ROLE_NAME.fingerprint_key.into(), name.as_str().into());
         }
         // 0.1.0 recorded `LeastPrivilege` (false unless set) for every kind.
         canonical
-            .entry(LEAST_PRIVILEGE.fingerprint_key)
+            .entry(LEAST_PRIVILEGE.fingerprint_key.to_string())
             .or_insert(Value::Bool(false));
         Value::Object(canonical)
     }
@@ -367,12 +362,10 @@ fn parse_role(c: &mut Checker, kind: Kind, value: &Value, context: Context) -> O
     } else {
         None
     };
-    let spec = kind.parse(&mut reader);
-    let values = reader.into_values();
+    let spec = kind.parse(&mut reader)?;
     Some(RoleSpec {
         role_name,
-        kind: spec?,
-        values,
+        kind: spec,
     })
 }
 

@@ -6,7 +6,6 @@ use crate::arn::Arn;
 use crate::iam_rules::shown;
 use crate::kinds::{Form, Kind, Property};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// Collects the errors of one request's properties.
 pub(super) struct Checker {
@@ -138,15 +137,13 @@ pub fn display_key(key: &str) -> String {
 }
 
 /// The properties under `Roles.<Kind>`, as a kind's `parse` reads them: each read checks the
-/// value, records an error naming the property, and keeps the value for the fingerprint.
+/// value and records an error naming the property.
 pub struct KindReader<'a> {
     checker: &'a mut Checker,
     object: &'a Map<String, Value>,
     kind: Kind,
     prefix: String,
     context: Context<'a>,
-    /// What was read, under each property's fingerprint key.
-    values: BTreeMap<&'static str, Value>,
 }
 
 impl<'a> KindReader<'a> {
@@ -164,7 +161,6 @@ impl<'a> KindReader<'a> {
             kind,
             prefix,
             context,
-            values: BTreeMap::new(),
         }
     }
 
@@ -199,8 +195,6 @@ impl<'a> KindReader<'a> {
                 unreachable!("{name} is not a string: read it with `flag` or `list`")
             }
         }?;
-        self.values
-            .insert(property.fingerprint_key, Value::from(value.as_str()));
         Some(value)
     }
 
@@ -260,8 +254,6 @@ impl<'a> KindReader<'a> {
         if self.checker.errors.len() > errors_before {
             return None;
         }
-        self.values
-            .insert(property.fingerprint_key, Value::from(values.clone()));
         Some(values)
     }
 
@@ -272,16 +264,7 @@ impl<'a> KindReader<'a> {
             "{} is not a flag",
             property.name
         );
-        let value = self
-            .checker
-            .boolean(self.object, &self.prefix, property.name, false);
-        self.values
-            .insert(property.fingerprint_key, Value::from(value));
-        value
-    }
-
-    /// What was read, for the fingerprint.
-    pub(super) fn into_values(self) -> BTreeMap<&'static str, Value> {
-        self.values
+        self.checker
+            .boolean(self.object, &self.prefix, property.name, false)
     }
 }
