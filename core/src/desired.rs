@@ -3,6 +3,7 @@
 //! needs (`crate::kinds`).
 
 use crate::arn::Arn;
+use crate::arns::PolicyArn;
 use crate::handover;
 use crate::identity::{generated_name, generated_name_after, StackEnv};
 use crate::kinds::{documents::aws_managed_policy_arn, Design, DesignContext, Kind};
@@ -248,7 +249,7 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
             trust: design.trust.document(env, spec.restrict_trust_to_account),
             managed_policy_arns,
             inline_policies: design.inline,
-            permissions_boundary: spec.permissions_boundary.clone(),
+            permissions_boundary: spec.permissions_boundary.as_ref().map(PolicyArn::to_string),
             tags: tags.clone(),
             instance_profile,
         });

@@ -14,13 +14,15 @@
 //! - [`action`]: every IAM action the function calls, as a type;
 //! - [`adoption`], [`handover`]: the records kept in tags (what adoption changed; what a
 //!   replacement took over);
-//! - [`iam_rules`]: IAM's rules for names, paths, tags and ARNs; [`arn`]: ARNs.
+//! - [`iam_rules`]: IAM's rules for names, paths, tags and ARNs; [`arn`]: ARNs; [`arns`]: the
+//!   ARNs the properties name, one type each.
 
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod action;
 pub mod adoption;
 pub mod arn;
+pub mod arns;
 pub mod desired;
 pub mod handover;
 pub mod iam_rules;

@@ -346,12 +346,12 @@ fn check_against_iam(properties: &Value, partition: &str) {
                 assert!(!lower.starts_with("aws:") && !lower.starts_with("ecs-iam-roles:"));
                 assert!(folded.insert(lower), "{key:?} twice");
             }
-            let principals: Vec<&String> = spec
+            let principals: Vec<&str> = spec
                 .roles
                 .values()
                 .filter_map(|r| match &r.kind {
-                    KindSpec::SsoManagement(s) => Some(&s.trusted_principal_arn),
-                    KindSpec::ClusterAccess(s) => Some(&s.trusted_principal_arn),
+                    KindSpec::SsoManagement(s) => Some(s.trusted_principal_arn.as_str()),
+                    KindSpec::ClusterAccess(s) => Some(s.trusted_principal_arn.as_str()),
                     _ => None,
                 })
                 .collect();
@@ -360,7 +360,8 @@ fn check_against_iam(properties: &Value, partition: &str) {
                 // printable ASCII, `*` and `?` included, so a boundary ARN may too.)
                 assert!(!arn.contains(['*', '?']), "{arn}");
             }
-            for arn in spec.permissions_boundary.iter().chain(principals) {
+            let boundary = spec.permissions_boundary.as_ref().map(|b| b.as_str());
+            for arn in boundary.into_iter().chain(principals) {
                 assert!(arn.chars().count() <= 2048, "{arn}");
                 assert!(arn.starts_with(&format!("arn:{partition}:iam::")), "{arn}");
                 assert!(arn.bytes().all(|b| b.is_ascii_graphic()), "{arn}");

@@ -3,6 +3,7 @@
 //! one customer-managed policy, and Granted's configuration names the role ARN and a region.
 
 use super::{CustomerPolicy, Facts, RoleDesign, Trust};
+use crate::arns::PrincipalArn;
 use crate::identity::StackEnv;
 use serde_json::Value;
 
@@ -11,7 +12,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccessHandlerRole<'a> {
     /// `TrustedPrincipalArn`: the access handler's role or user, the one principal the role trusts.
-    pub trusted_principal_arn: &'a str,
+    pub trusted_principal_arn: &'a PrincipalArn,
     /// `ExternalId`: the `sts:ExternalId` the principal must send, if set.
     pub external_id: Option<&'a str>,
     /// `PolicyName` of the customer-managed policy; generated when absent.

@@ -8,6 +8,7 @@ use super::{
     Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, POLICY_NAME,
     TRUSTED_PRINCIPAL_ARN,
 };
+use crate::arns::PrincipalArn;
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use serde_json::{json, Value};
@@ -27,7 +28,7 @@ kind_properties! {
     /// `EcsRegion` as the region.
     pub struct ClusterAccess {
         /// The access handler's role or user, the one principal the role trusts.
-        trusted_principal_arn: String = required_text(TRUSTED_PRINCIPAL_ARN),
+        trusted_principal_arn: PrincipalArn = required_text(TRUSTED_PRINCIPAL_ARN),
         /// The `sts:ExternalId` the principal must send, if set.
         external_id: Option<String> = text(EXTERNAL_ID),
         /// The customer-managed policy's name; generated when absent.

@@ -5,6 +5,7 @@
 
 use super::documents::{allow, policy};
 use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
+use crate::arns::FunctionArn;
 use crate::iam_rules::check_lambda_function_arn;
 use serde_json::{json, Value};
 
@@ -18,7 +19,7 @@ kind_properties! {
     /// `Roles.DeploymentHooks`'s properties, typed.
     pub struct DeploymentHooks {
         /// `FunctionArns`: the hook functions ECS may invoke, and the only ones.
-        function_arns: Vec<String> = list(FUNCTION_ARNS),
+        function_arns: Vec<FunctionArn> = list(FUNCTION_ARNS),
     }
 }
 

@@ -7,6 +7,7 @@ use super::{
     property_error, CheckContext, Design, DesignContext, Kind, Property, RoleDesign, RoleKind,
     Trust,
 };
+use crate::arns::RoleArn;
 use crate::iam_rules::check_role_arn;
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
@@ -22,7 +23,7 @@ kind_properties! {
     /// `Roles.Events`'s properties, typed.
     pub struct Events {
         /// None: this resource's own `TaskExecution` and `Task` roles.
-        pass_role_arns: Option<Vec<String>> = optional_list(PASS_ROLE_ARNS),
+        pass_role_arns: Option<Vec<RoleArn>> = optional_list(PASS_ROLE_ARNS),
     }
 }
 
@@ -54,7 +55,7 @@ impl RoleKind for Events {
 
     fn design(&self, cx: &DesignContext) -> Design {
         let arns: Vec<String> = match &self.pass_role_arns {
-            Some(arns) => arns.clone(),
+            Some(arns) => arns.iter().map(RoleArn::to_string).collect(),
             None => Self::OWN_TASK_ROLES
                 .iter()
                 .filter_map(|k| cx.role_arns.get(k).cloned())

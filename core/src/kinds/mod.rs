@@ -9,6 +9,7 @@
 pub mod access_handler;
 pub mod documents;
 
+use crate::arns::{PolicyArn, PrincipalArn};
 use crate::iam_rules::{
     check_external_id, check_instance_profile_name, check_policy_arn, check_policy_name,
     check_principal_arn, check_role_name,
@@ -131,7 +132,11 @@ pub const MANAGED_POLICY_ARNS: Property = Property::arn_list("ManagedPolicyArns"
 pub const MAX_MANAGED_POLICIES_PER_ROLE: usize = 20;
 
 /// `ManagedPolicyArns` and the kind's own `own` managed policies must fit on one role.
-pub fn check_managed_policy_count(kind: &str, own: usize, arns: &[String]) -> Vec<PropertyError> {
+pub fn check_managed_policy_count(
+    kind: &str,
+    own: usize,
+    arns: &[PolicyArn],
+) -> Vec<PropertyError> {
     if own + arns.len() <= MAX_MANAGED_POLICIES_PER_ROLE {
         return vec![];
     }
@@ -197,9 +202,9 @@ pub struct Facts<'a> {
     /// name). None for kinds without one.
     pub instance_profile: Option<Option<&'a str>>,
     /// `TrustedPrincipalArn`: the one principal the role trusts, for kinds that take it.
-    pub trusted_principal: Option<&'a str>,
+    pub trusted_principal: Option<&'a PrincipalArn>,
     /// `ManagedPolicyArns`: the stack's own policies the role attaches.
-    pub managed_policy_arns: &'a [String],
+    pub managed_policy_arns: &'a [PolicyArn],
 }
 
 /// A kind's typed properties, as `kind_properties!` declares them: the table of their names and
@@ -351,23 +356,30 @@ macro_rules! fingerprint_value {
 pub(crate) use fingerprint_value;
 
 /// One field of `kind_properties!`, read as its form says: Some(value), or None when invalid.
+/// Texts become the field's type through `FromChecked` (a `String`, or an ARN newtype).
 macro_rules! read_property {
     (text, $reader:ident, $property:expr) => {
-        Some($reader.text($property))
+        Some(
+            $reader
+                .text($property)
+                .map($crate::arns::FromChecked::from_checked),
+        )
     };
     (required_text, $reader:ident, $property:expr) => {
-        $reader.text($property)
+        $reader
+            .text($property)
+            .map($crate::arns::FromChecked::from_checked)
     };
     (flag, $reader:ident, $property:expr) => {
         Some($reader.flag($property))
     };
     (list, $reader:ident, $property:expr) => {
-        $reader.list($property)
+        $reader.list($property).map($crate::kinds::checked_items)
     };
     (list_or_empty, $reader:ident, $property:expr) => {{
         let present = $reader.has($property);
         match $reader.list($property) {
-            Some(items) => Some(items),
+            Some(items) => Some($crate::kinds::checked_items(items)),
             None if present => None,
             None => Some(vec![]),
         }
@@ -384,9 +396,14 @@ macro_rules! read_property {
         if present && items.is_none() {
             None
         } else {
-            Some(items)
+            Some(items.map($crate::kinds::checked_items))
         }
     }};
+}
+
+/// A list's entries, each of which passed the property's check, as the field's type.
+pub(crate) fn checked_items<T: crate::arns::FromChecked>(items: Vec<String>) -> Vec<T> {
+    items.into_iter().map(T::from_checked).collect()
 }
 pub(crate) use read_property;
 

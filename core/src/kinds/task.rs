@@ -8,6 +8,7 @@ use super::{
     RoleKind, Trust, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
 };
 use crate::arn::Arn;
+use crate::arns::PolicyArn;
 use crate::iam_rules::check_cluster_name;
 use crate::identity::StackEnv;
 use crate::spec::PropertyError;
@@ -36,7 +37,7 @@ kind_properties! {
         least_privilege: bool = flag(LEAST_PRIVILEGE),
         /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`): the
         /// application's own permissions.
-        managed_policy_arns: Vec<String> = list_or_empty(MANAGED_POLICY_ARNS),
+        managed_policy_arns: Vec<PolicyArn> = list_or_empty(MANAGED_POLICY_ARNS),
     }
 }
 
@@ -63,7 +64,11 @@ impl RoleKind for Task {
             INLINE_POLICY_NAME.to_string(),
             exec_policy(cx.env, &self.cluster_name, self.least_privilege),
         );
-        role.attached.clone_from(&self.managed_policy_arns);
+        role.attached = self
+            .managed_policy_arns
+            .iter()
+            .map(PolicyArn::to_string)
+            .collect();
         role.into()
     }
 

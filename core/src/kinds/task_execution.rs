@@ -9,6 +9,7 @@ use super::{
     RoleKind, Trust, MANAGED_POLICY_ARNS,
 };
 use crate::arn::Arn;
+use crate::arns::{KmsKeyArn, PolicyArn, S3ObjectArn, SecretOrParameterArn};
 use crate::iam_rules::{check_kms_key_arn, check_s3_object_arn, check_secret_or_parameter_arn};
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
@@ -26,13 +27,13 @@ kind_properties! {
     /// `Roles.TaskExecution`'s properties, typed.
     pub struct TaskExecution {
         /// Secrets Manager secrets and SSM parameters the task's containers reference.
-        secrets: Vec<String> = list_or_empty(SECRETS),
+        secrets: Vec<SecretOrParameterArn> = list_or_empty(SECRETS),
         /// Customer managed keys those secrets are encrypted with.
-        kms_key_arns: Vec<String> = list_or_empty(KMS_KEY_ARNS),
+        kms_key_arns: Vec<KmsKeyArn> = list_or_empty(KMS_KEY_ARNS),
         /// S3 objects of the task's environment files.
-        environment_files: Vec<String> = list_or_empty(ENVIRONMENT_FILES),
+        environment_files: Vec<S3ObjectArn> = list_or_empty(ENVIRONMENT_FILES),
         /// Customer-managed policies of the stack's to attach (`ManagedPolicyArns`).
-        managed_policy_arns: Vec<String> = list_or_empty(MANAGED_POLICY_ARNS),
+        managed_policy_arns: Vec<PolicyArn> = list_or_empty(MANAGED_POLICY_ARNS),
     }
 }
 
@@ -57,7 +58,11 @@ impl RoleKind for TaskExecution {
     fn design(&self, _cx: &DesignContext) -> Design {
         let mut role = RoleDesign::new(Trust::ecs_tasks());
         role.aws_managed.push(ECS_TASK_EXECUTION_ROLE_POLICY);
-        role.attached.clone_from(&self.managed_policy_arns);
+        role.attached = self
+            .managed_policy_arns
+            .iter()
+            .map(PolicyArn::to_string)
+            .collect();
         let extras = self.extras();
         if !extras.is_empty() {
             role.inline
@@ -84,17 +89,17 @@ impl RoleKind for TaskExecution {
 impl TaskExecution {
     /// The page's optional statements, each on exactly the ARNs given.
     fn extras(&self) -> Vec<Value> {
-        let of = |service: &str| -> Vec<&String> {
+        let of = |service: &str| -> Vec<&SecretOrParameterArn> {
             self.secrets
                 .iter()
-                .filter(|arn| Arn::parse(arn).is_some_and(|a| a.service == service))
+                .filter(|arn| arn.parts().service == service)
                 .collect()
         };
         let buckets: Vec<String> = self
             .environment_files
             .iter()
             .filter_map(|object| {
-                let arn = Arn::parse(object)?;
+                let arn = object.parts();
                 let bucket = arn.resource.split('/').next()?;
                 Some(
                     Arn {

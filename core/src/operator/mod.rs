@@ -3,7 +3,8 @@
 //! IAM call. The execution role enforces the same rules in IAM; these checks turn IAM's
 //! AccessDenied into a Reason that names the property to change.
 
-use crate::arn::{is_account_id, Arn};
+use crate::arn::is_account_id;
+use crate::arns::PolicyArn;
 use crate::iam_rules::{check_path, check_policy_arn};
 use crate::kinds::{Kind, MANAGED_POLICY_ARNS, TRUSTED_PRINCIPAL_ARN};
 use crate::spec::{PropertyError, Spec, SpecError};
@@ -140,7 +141,8 @@ impl Operator {
             });
         }
         if let Some(required) = &self.required_boundary {
-            if spec.permissions_boundary.as_deref() != Some(required.as_str()) {
+            if spec.permissions_boundary.as_ref().map(PolicyArn::as_str) != Some(required.as_str())
+            {
                 errors.push(PropertyError {
                     property: "PermissionsBoundary".into(),
                     message: format!(
@@ -165,8 +167,8 @@ impl Operator {
     /// Why `kind`'s role may not have the policy `arn` of `ManagedPolicyArns` attached: the
     /// execution role attaches customer policies only under ManagedPath (`iam:PolicyARN`) and
     /// AWS managed policies only of the kinds' own, so IAM would refuse it half-way.
-    fn unattachable(&self, kind: Kind, arn: &str, account: &str) -> Option<String> {
-        let parsed = Arn::parse(arn)?;
+    fn unattachable(&self, kind: Kind, arn: &PolicyArn, account: &str) -> Option<String> {
+        let parsed = arn.parts();
         let path = parsed.resource.strip_prefix("policy")?;
         if parsed.account == "aws" {
             let own = kind.aws_managed_policies().contains(&path);
@@ -219,9 +221,7 @@ impl Operator {
             if before.and_then(|b| b.trusted_principal()) == Some(principal) {
                 continue;
             }
-            let account = Arn::parse(principal)
-                .map(|arn| arn.account)
-                .unwrap_or_default();
+            let account = principal.parts().account;
             if !self.trusted_accounts.allows(account, own_account) {
                 errors.push(PropertyError {
                     property: format!("Roles.{}.{}", kind.name(), TRUSTED_PRINCIPAL_ARN.name),

@@ -5,6 +5,7 @@
 mod reader;
 mod tags;
 
+use crate::arns::{FromChecked, PolicyArn, PrincipalArn};
 use crate::iam_rules::{check_path, check_policy_arn};
 use crate::kinds::{
     CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
@@ -44,7 +45,7 @@ pub struct Spec {
     /// `Path`, or the operator's ManagedPath: the IAM path of everything the resource makes.
     pub path: String,
     /// `PermissionsBoundary`: the policy ARN set as every role's permissions boundary.
-    pub permissions_boundary: Option<String>,
+    pub permissions_boundary: Option<PolicyArn>,
     /// `Tags`: on every role, policy and instance profile the resource makes.
     pub tags: BTreeMap<String, String>,
     /// `AdoptExisting`: take over roles of the wanted names that exist and carry no owner tag.
@@ -108,12 +109,12 @@ pub struct RoleSpec {
 
 impl RoleSpec {
     /// The one principal the role trusts, for kinds that take `TrustedPrincipalArn`.
-    pub fn trusted_principal(&self) -> Option<&str> {
+    pub fn trusted_principal(&self) -> Option<&PrincipalArn> {
         self.kind.facts().trusted_principal
     }
 
     /// `ManagedPolicyArns`, for kinds that take it (empty otherwise).
-    pub fn managed_policy_arns(&self) -> &[String] {
+    pub fn managed_policy_arns(&self) -> &[PolicyArn] {
         self.kind.facts().managed_policy_arns
     }
 
@@ -245,7 +246,9 @@ fn parse_with(properties: &Value, context: Context, kind_checks: bool) -> Result
     let path = c
         .checked(top, "", PATH, check_path)
         .unwrap_or_else(|| context.default_path.to_string());
-    let permissions_boundary = c.arn(top, "", "PermissionsBoundary", check_policy_arn, context);
+    let permissions_boundary = c
+        .arn(top, "", "PermissionsBoundary", check_policy_arn, context)
+        .map(PolicyArn::from_checked);
     let tags = tags::parse_tags(&mut c, top.get("Tags"));
     let adopt_existing = c.boolean(top, "", "AdoptExisting", false);
     let restrict_trust_to_account = c.boolean(top, "", "RestrictTrustToAccount", true);
