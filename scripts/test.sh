@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every check and test: format, cfn-lint on the SAM template and examples, the files xtask
 # generates from the kinds' registry, `sam validate --lint` and checkov on the SAM template, the
-# CDK example (type-checked, synthesized offline, its template linted), clippy, `sam build` (where
+# CDK example (type-checked, synthesized offline, its template linted), clippy, the worked example
+# of adding a kind (scripts/worked-example.py), `sam build` (where
 # the arm64 Rust target is installed), unit and property tests, and the integration tests (the
 # real binary under a Lambda Runtime API, moto_server as IAM, a local ResponseURL), including the
 # authorization test (the IAM calls replayed through an IAM policy engine against the template's
@@ -46,6 +47,11 @@ if cargo tree --locked -p ecs-iam-roles-core -e normal --prefix none \
   echo "test: ecs-iam-roles-core depends on the crates above; it must do no I/O" >&2
   exit 1
 fi
+# The worked example of docs/src/contributors/adding-a-kind.md, run: its kind added to a copy of
+# the repository as the page says, the generator run there, the page's claims checked, the golden
+# test passed and the function's tests type-checked (after clippy, whose checked dependencies it
+# reuses).
+python3 scripts/worked-example.py
 # `sam build` as a user runs it: the arm64 bootstrap through cargo-lambda. Only where the
 # aarch64 Rust target is installed (rustup target add aarch64-unknown-linux-gnu); its own target
 # directory (scripts/bench.sh's), so the cross build does not invalidate the host's.

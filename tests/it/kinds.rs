@@ -335,3 +335,17 @@ async fn new_kinds_update_in_place_and_repair_drift() {
     conv.delete(&id, p2.clone()).await.assert_success();
     assert_all_gone(&iam, &conv, &id, &p2).await;
 }
+
+/// Every kind's samples (`RoleKind::samples`, what events/kinds/ holds) against moto, each
+/// compared with its hand-written expectation (support/expected.rs): a kind added without one
+/// fails here, with no test of its own needed.
+#[tokio::test]
+async fn every_kinds_samples() {
+    for kind in ecs_iam_roles::kinds::Kind::ALL {
+        for sample in kind.samples() {
+            let mut roles = serde_json::Map::new();
+            roles.insert(kind.name().to_string(), sample);
+            create_check_delete(json!({ "Roles": roles })).await;
+        }
+    }
+}

@@ -302,23 +302,26 @@ macro_rules! kind_properties {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            $( $(#[$field_meta:meta])* $field:ident : $type:ty = $how:ident($property:expr) ),+ $(,)?
+            $( $(#[$field_meta:meta])* $field:ident : $type:ty = $how:ident($property:expr) ),* $(,)?
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name {
-            $( $(#[$field_meta])* pub $field: $type ),+
+            $( $(#[$field_meta])* pub $field: $type ),*
         }
 
         impl $crate::kinds::KindProperties for $name {
-            const PROPERTIES: &'static [$crate::kinds::Property] = &[$($property),+];
+            const PROPERTIES: &'static [$crate::kinds::Property] = &[$($property),*];
 
+            // A kind may have no property but `RoleName`, which is read for it.
+            #[allow(unused_variables)]
             fn parse(properties: &mut $crate::spec::KindReader) -> Option<Self> {
-                $( let $field = $crate::kinds::read_property!($how, properties, &$property); )+
-                Some($name { $( $field: $field? ),+ })
+                $( let $field = $crate::kinds::read_property!($how, properties, &$property); )*
+                Some($name { $( $field: $field? ),* })
             }
 
+            #[allow(unused_mut)]
             fn fingerprint(&self) -> serde_json::Map<String, serde_json::Value> {
                 let mut values = serde_json::Map::new();
                 $(
@@ -326,7 +329,7 @@ macro_rules! kind_properties {
                     if let Some(value) = value {
                         values.insert($property.fingerprint_key.to_string(), value);
                     }
-                )+
+                )*
                 values
             }
         }

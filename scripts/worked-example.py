@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Run the worked example of docs/src/contributors/adding-a-kind.md: add its kind to a copy of
+the repository exactly as the page says, and check that the page is right.
+
+The page marks its blocks with an HTML comment just before the fence:
+  <!-- worked-example: write PATH -->            the block is the whole file (by hand)
+  <!-- worked-example: append PATH -->           the block goes at the end of the file (by hand)
+  <!-- worked-example: insert PATH after: TEXT -->   after the one line that is TEXT (by hand)
+  <!-- worked-example: insert PATH before: TEXT -->  before the one line starting TEXT (by hand)
+  <!-- worked-example: generated PATH -->        each line of the block is a line of PATH once
+                                                 the generator has run
+  <!-- worked-example: changes -->               every file that differs from the repository's
+                                                 afterwards, one per line: no more, no fewer
+
+In the copy (target/worked-example/tree: the repository's tracked and untracked-but-not-ignored
+files as they are now) it writes the by-hand blocks, runs `cargo run -p xtask -- generate`,
+checks the generated blocks and the list of changes, then runs the core's golden tests (the new
+kind's must pass), `xtask check` and scripts/check-docs.py, and type-checks the function's tests
+(`cargo check --tests`, in the repository's own target directory so that the dependencies checked
+by clippy are reused; check mode writes no binary there). Standard library only. Exit status 1,
+saying what is wrong, when the page and the code disagree.
+"""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs/src/contributors/adding-a-kind.md"
+WORK = ROOT / "target/worked-example"
+TREE = WORK / "tree"
+# The copy's own build of the core and xtask: a cold one costs about a minute, once.
+COPY_TARGET = WORK / "target"
+NODE_MODULES = "test-tools/authz/node_modules"
+
+MARKER = re.compile(r"^<!-- worked-example: (.*?) -->$")
+FENCE = re.compile(r"^(```+|~~~+)")
+
+
+def fail(message):
+    print(f"worked-example: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def blocks(text):
+    """(marker, block text, line number) for every marked block of the page."""
+    lines = text.split("\n")
+    found = []
+    i = 0
+    while i < len(lines):
+        marker = MARKER.match(lines[i].strip())
+        if not marker:
+            i += 1
+            continue
+        start = i + 1
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        fence = FENCE.match(lines[start]) if start < len(lines) else None
+        if not fence:
+            fail(f"{PAGE.relative_to(ROOT)}:{i + 1}: a marker with no code block after it")
+        end = start + 1
+        while end < len(lines) and not lines[end].startswith(fence.group(1)):
+            end += 1
+        if end == len(lines):
+            fail(f"{PAGE.relative_to(ROOT)}:{start + 1}: a code block that never closes")
+        found.append((marker.group(1), "\n".join(lines[start + 1:end]) + "\n", i + 1))
+        i = end + 1
+    return found
+
+
+def repository_files():
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, check=True, capture_output=True,
+    ).stdout.decode().split("\0")
+    return sorted(p for p in listed if p and (ROOT / p).is_file())
+
+
+def snapshot(tree):
+    """Every file of the copy (not the linked node_modules) and its bytes."""
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(tree):
+        dirnames[:] = [d for d in dirnames if not (pathlib.Path(dirpath) / d).is_symlink()]
+        for name in filenames:
+            path = pathlib.Path(dirpath) / name
+            files[path.relative_to(tree).as_posix()] = path.read_bytes()
+    return files
+
+
+def one_line(lines, path, matches, what):
+    hits = [n for n, line in enumerate(lines) if matches(line.strip())]
+    if len(hits) != 1:
+        fail(f"{path}: {len(hits)} lines {what}; the page needs exactly one")
+    return hits[0]
+
+
+def apply(action, block, line):
+    """Writes one by-hand block into the copy; returns its path."""
+    verb, _, rest = action.partition(" ")
+    if verb == "write":
+        path = TREE / rest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(block)
+    elif verb == "append":
+        path = TREE / rest
+        path.write_text(path.read_text() + block)
+    elif verb == "insert":
+        where = re.match(r"(\S+) (after|before): (.*)$", rest)
+        if not where:
+            fail(f"line {line}: cannot read {action!r}")
+        rest, side, anchor = where.groups()
+        path = TREE / rest
+        lines = path.read_text().split("\n")
+        if side == "after":
+            at = one_line(lines, rest, lambda l: l == anchor.strip(), f"are {anchor!r}") + 1
+        else:
+            at = one_line(lines, rest, lambda l: l.startswith(anchor.strip()), f"start {anchor!r}")
+        lines[at:at] = block.rstrip("\n").split("\n")
+        path.write_text("\n".join(lines))
+    else:
+        fail(f"line {line}: unknown marker {action!r}")
+    return rest
+
+
+def run(command, cwd, target_dir, quiet=True):
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir))
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        fail(f"in the copy, `{' '.join(command)}` failed")
+    return result.stdout
+
+
+def main():
+    marked = blocks(PAGE.read_text())
+    if not marked:
+        fail(f"{PAGE.relative_to(ROOT)} marks no block")
+
+    if TREE.exists():
+        shutil.rmtree(TREE)
+    for relative in repository_files():
+        destination = TREE / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / relative, destination)
+    if (ROOT / NODE_MODULES).is_dir():
+        (TREE / NODE_MODULES).symlink_to(ROOT / NODE_MODULES)
+    before = snapshot(TREE)
+
+    by_hand = [apply(action, block, line) for action, block, line in marked
+               if action.split(" ")[0] in ("write", "append", "insert")]
+    run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "generate"], TREE, COPY_TARGET)
+
+    after = snapshot(TREE)
+    changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    problems = []
+    for action, block, line in marked:
+        verb, _, path = action.partition(" ")
+        if verb == "generated":
+            have = {l.strip() for l in after.get(path, b"").decode().split("\n")}
+            for wanted in filter(None, (l.strip() for l in block.split("\n"))):
+                if wanted not in have:
+                    problems.append(f"line {line}: {path} has no line {wanted!r}")
+        elif verb == "changes":
+            listed = set(filter(None, (l.strip() for l in block.split("\n"))))
+            for path in sorted(changed - listed):
+                problems.append(f"line {line}: {path} changed, but the page does not say so")
+            for path in sorted(listed - changed):
+                problems.append(f"line {line}: the page says {path} changes; it did not")
+    if problems:
+        fail("the page and the code disagree:\n  " + "\n  ".join(problems))
+
+    golden = run(["cargo", "test", "--locked", "-p", "ecs-iam-roles-core", "--test", "golden"],
+                 TREE, COPY_TARGET)
+    names = [m.group(1) for action, block, _ in marked if action == "append core/tests/golden.rs"
+             for m in [re.search(r"fn (\w+)\(", block)] if m]
+    for name in names:
+        if f"test {name} ... ok" not in golden:
+            fail(f"the golden test {name} did not run and pass in the copy")
+    run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "check"], TREE, COPY_TARGET)
+    run(["python3", "scripts/check-docs.py"], TREE, COPY_TARGET)
+    run(["cargo", "check", "--locked", "-q", "-p", "ecs-iam-roles", "--tests"], TREE,
+        ROOT / "target")
+    generated = sorted(changed - set(by_hand))
+    print(f"worked-example: {len(set(by_hand))} files by hand, {len(generated)} generated; "
+          f"golden test {', '.join(names) or '(none)'} passed; xtask check, the links and the "
+          f"function's tests (type-checked) pass in the copy")
+
+
+if __name__ == "__main__":
+    main()
