@@ -149,3 +149,47 @@ fn undo_tears_down_what_was_created_and_gives_back_what_was_taken_over() {
     };
     assert_eq!(tags[OWNER_TAG_KEY], "previous");
 }
+
+/// A replacement's id depends on the replaced id and the new properties only (every delivery of
+/// the Update arrives at the same id), and what it makes records whom it replaces.
+#[test]
+fn a_replacement_is_named_by_the_replaced_id_and_the_new_properties() {
+    use ecs_iam_roles_core::identity::stack_env;
+    use ecs_iam_roles_core::plan::{replacement, Updating};
+    use ecs_iam_roles_core::spec::parse;
+    let env = stack_env("arn:aws:cloudformation:eu-west-1:123456789012:stack/s/g").unwrap();
+    let old = json!({"Roles": {"TaskExecution": {"RoleName": "a"}}});
+    let updating = Updating {
+        env: &env,
+        stack_id: "arn:aws:cloudformation:eu-west-1:123456789012:stack/s/g",
+        logical_id: "Roles",
+        current: "s-Roles-old",
+        old_properties: &old,
+    };
+    let new = parse(&json!({"Roles": {"TaskExecution": {"RoleName": "b"}}})).unwrap();
+    let first = replacement(&new, &updating);
+    assert_eq!(first, replacement(&new, &updating));
+    assert_ne!(first.id, "s-Roles-old");
+    let other = parse(&json!({"Roles": {"TaskExecution": {"RoleName": "c"}}})).unwrap();
+    assert_ne!(replacement(&other, &updating).id, first.id);
+    let elsewhere = Updating {
+        current: "s-Roles-older",
+        ..updating
+    };
+    assert_ne!(replacement(&new, &elsewhere).id, first.id);
+    let role = &first.desired.roles[0];
+    assert_eq!(role.name, "b");
+    assert_eq!(role.tags[OWNER_TAG_KEY], first.id);
+    assert_eq!(role.tags[LINEAGE_TAG_KEY], "s-Roles-old");
+
+    // The replacement takes over what the replaced resource owns; in place, only its own.
+    let replaced = "s-Roles-old";
+    let replacing = Ownership::replacing(&first.id, &replaced, false);
+    let tagged = |owner: &str| [(OWNER_TAG_KEY.to_string(), owner.to_string())].into();
+    assert!(replacing.accepts(&tagged("s-Roles-old")));
+    assert!(replacing.accepts(&tagged(&first.id)));
+    assert!(!replacing.accepts(&tagged("s-Roles-other")));
+    let in_place = Ownership::in_place(replaced, false);
+    assert!(in_place.accepts(&tagged("s-Roles-old")));
+    assert!(!in_place.accepts(&tagged(&first.id)));
+}

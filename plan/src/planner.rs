@@ -8,7 +8,7 @@ use crate::cli::Options;
 use crate::live::{self, Aws};
 use crate::resolve::{Resolver, Stack};
 use crate::template;
-use ecs_iam_roles::desired::{self, DesiredState, Owner, Replacing};
+use ecs_iam_roles::desired::{self, DesiredState, Owner};
 use ecs_iam_roles::identity::{self, StackEnv};
 use ecs_iam_roles::operator::{self, Operator};
 use ecs_iam_roles::plan::{
@@ -641,11 +641,7 @@ fn update(cx: &Context<'_>, out: &mut ResourceOut, properties: &Value, old: &Val
     match plan::decide_update(&cur, Some(&found)) {
         UpdateStrategy::InPlace { .. } => {
             out.show(&checked.spec, &in_place, cx);
-            let ownership = Ownership {
-                descendants_of: Some(&cur),
-                adopt: checked.spec.adopt_existing,
-                ..Ownership::sole(&cur)
-            };
+            let ownership = Ownership::in_place(&cur, checked.spec.adopt_existing);
             match plan::converge(&in_place, &actual, &ownership) {
                 Ok(plan) => {
                     out.action = if plan.is_empty() { "none" } else { "update" };
@@ -655,21 +651,15 @@ fn update(cx: &Context<'_>, out: &mut ResourceOut, properties: &Value, old: &Val
             }
         }
         UpdateStrategy::Replace { reasons } | UpdateStrategy::ReturnTo { reasons, .. } => {
-            let id = identity::replacement_id(
+            let updating = plan::Updating {
                 env,
-                &cx.stack_id,
-                &logical,
-                &cur,
-                &checked.spec.fingerprint(),
-            );
-            let owner = Owner {
-                replaces: Some(Replacing {
-                    physical_id: &cur,
-                    properties: &old_checked.properties,
-                }),
-                ..Owner::new(env, &logical, &id)
+                stack_id: &cx.stack_id,
+                logical_id: &logical,
+                current: &cur,
+                old_properties: &old_checked.properties,
             };
-            let state = desired::build(&checked.spec, &owner);
+            let plan::Replacement { id, desired: state } =
+                plan::replacement(&checked.spec, &updating);
             out.show(&checked.spec, &state, cx);
             out.action = "replace";
             out.replacement = true;
@@ -677,13 +667,8 @@ fn update(cx: &Context<'_>, out: &mut ResourceOut, properties: &Value, old: &Val
             // The function reads what the new state names; it takes over what the current
             // resource owns of it.
             let before = only(&actual, &state);
-            let takes_over = [cur.as_str()];
-            let ownership = Ownership {
-                owner: &id,
-                takes_over: &takes_over,
-                descendants_of: Some(&cur),
-                adopt: checked.spec.adopt_existing,
-            };
+            let replaced = cur.as_str();
+            let ownership = Ownership::replacing(&id, &replaced, checked.spec.adopt_existing);
             match plan::converge(&state, &before, &ownership) {
                 Ok(plan) => out.plan(&plan, &before, &[&state, &old_state]),
                 Err(e) => return out.plan_error(e.to_string()),

@@ -1,7 +1,7 @@
 //! Update: read what the decision needs, let `plan::decide_update` decide, and carry it out.
 
 use super::{check_belongs, env_of, Lifecycle, Outcome, Outputs};
-use crate::desired::{self, DesiredState, Owner, Replacing};
+use crate::desired::{self, DesiredState, Owner};
 use crate::error::Error;
 use crate::identity::StackEnv;
 use crate::identity::{self, is_failed_marker};
@@ -48,17 +48,14 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
         }
         (UpdateStrategy::Replace { reasons }, Some(read)) => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
-            let (env, r) = (&read.env, request);
-            let fingerprint = read.spec.fingerprint();
-            let id = identity::replacement_id(env, r.stack_id, r.logical_id, cur, &fingerprint);
-            let owner = Owner {
-                replaces: Some(Replacing {
-                    physical_id: cur,
-                    properties: r.old_properties,
-                }),
-                ..Owner::new(env, r.logical_id, &id)
+            let updating = plan::Updating {
+                env: &read.env,
+                stack_id: request.stack_id,
+                logical_id: request.logical_id,
+                current: cur,
+                old_properties: request.old_properties,
             };
-            let desired = desired::build(&read.spec, &owner);
+            let plan::Replacement { id, desired } = plan::replacement(&read.spec, &updating);
             match cx.read(&[&desired], false).await {
                 Ok(before) => replace(cx, cur, &read, &id, &desired, &before).await,
                 Err(error) => Outcome::new(cur, Err(error)),
@@ -158,11 +155,7 @@ async fn in_place(
     read: &UpdateRead,
     stray: Option<Stray>,
 ) -> Result<Outputs, Error> {
-    let ownership = Ownership {
-        descendants_of: Some(cur),
-        adopt: read.spec.adopt_existing,
-        ..Ownership::sole(cur)
-    };
+    let ownership = Ownership::in_place(cur, read.spec.adopt_existing);
     // In place, CloudFormation's rollback Update puts back the old properties: nothing to undo.
     cx.converge(&read.in_place, &read.actual, &ownership)
         .await
@@ -189,12 +182,7 @@ async fn replace(
     desired: &DesiredState,
     before: &ActualState,
 ) -> Outcome {
-    let ownership = Ownership {
-        owner: id,
-        takes_over: &[cur],
-        descendants_of: Some(cur),
-        adopt: read.spec.adopt_existing,
-    };
+    let ownership = Ownership::replacing(id, &cur, read.spec.adopt_existing);
     match cx.converge(desired, before, &ownership).await {
         Ok(()) => {
             cx.settle(read.spec.propagation_delay()).await;

@@ -68,6 +68,28 @@ impl<'a> Ownership<'a> {
         }
     }
 
+    /// An in-place Update's: `current` owns, and takes over what a replacement of it that never
+    /// answered made; with `adopt` (`AdoptExisting`), untagged roles too.
+    pub fn in_place(current: &'a str, adopt: bool) -> Ownership<'a> {
+        Ownership {
+            descendants_of: Some(current),
+            adopt,
+            ..Ownership::sole(current)
+        }
+    }
+
+    /// A replacement's (or a return to the replaced resource's): `id` owns, and takes over what
+    /// `replaced` (the current resource) owns and what a replacement of it that never answered
+    /// made; with `adopt`, untagged roles too.
+    pub fn replacing(id: &'a str, replaced: &'a &'a str, adopt: bool) -> Ownership<'a> {
+        Ownership {
+            owner: id,
+            takes_over: std::slice::from_ref(replaced),
+            descendants_of: Some(replaced),
+            adopt,
+        }
+    }
+
     /// Whether an existing role or policy with these tags is this resource's to change.
     pub fn accepts(&self, tags: &BTreeMap<String, String>) -> bool {
         let Some(owner) = tags.get(OWNER_TAG_KEY) else {
