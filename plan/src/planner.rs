@@ -12,8 +12,8 @@ use ecs_iam_roles::desired::{self, DesiredState, Owner};
 use ecs_iam_roles::identity::{self, StackEnv};
 use ecs_iam_roles::operator::{self, Operator};
 use ecs_iam_roles::plan::{
-    self, is_bookkeeping_key, ActualInstanceProfile, ActualPolicy, ActualRole, ActualState,
-    Ownership, Plan, PolicyVersion, UpdateFound, UpdateStrategy, OWNER_TAG_KEY,
+    self, is_bookkeeping_key, ActualState, Ownership, Plan, UpdateFound, UpdateStrategy,
+    OWNER_TAG_KEY,
 };
 use ecs_iam_roles::spec::{PropertyError, Spec};
 use serde_json::{json, Map, Value};
@@ -630,7 +630,7 @@ fn update(cx: &Context<'_>, out: &mut ResourceOut, properties: &Value, old: &Val
     let in_place = desired::build(&checked.spec, &Owner::new(env, &logical, &cur));
     let old_state = desired::build(&old_checked.spec, &Owner::new(env, &logical, &cur));
     // What the old template made: everything, as it asked, owned by the current id.
-    let actual = made(&old_state);
+    let actual = ActualState::as_made(&old_state);
     let found = UpdateFound {
         new: &in_place,
         old: Some(&old_state),
@@ -697,7 +697,7 @@ fn delete(cx: &Context<'_>, out: &mut ResourceOut, old: &Value) {
         &old_checked.spec,
         &Owner::new(&cx.env, &out.logical_id, &cur),
     );
-    let actual = made(&old_state);
+    let actual = ActualState::as_made(&old_state);
     let plan = plan::teardown(&actual, &cur, cx.operator.required_boundary.as_deref());
     out.action = "delete";
     out.plan(&plan, &actual, &[&old_state]);
@@ -782,61 +782,6 @@ async fn live_resource(
         }
         Err(e) => out.plan_error(e.to_string()),
     }
-}
-
-/// What a desired state makes, as IAM would then hold it.
-fn made(state: &DesiredState) -> ActualState {
-    let mut actual = ActualState::default();
-    for role in &state.roles {
-        actual.roles.insert(
-            role.name.clone(),
-            ActualRole {
-                name: role.name.clone(),
-                path: role.path.clone(),
-                trust: role.trust.clone(),
-                managed_policy_arns: role.managed_policy_arns.clone(),
-                inline_policies: role.inline_policies.clone(),
-                permissions_boundary: role.permissions_boundary.clone(),
-                tags: role.tags.clone(),
-                instance_profiles: role
-                    .instance_profile
-                    .iter()
-                    .map(|p| p.name.clone())
-                    .collect(),
-            },
-        );
-        if let Some(profile) = &role.instance_profile {
-            actual.instance_profiles.insert(
-                profile.name.clone(),
-                ActualInstanceProfile {
-                    name: profile.name.clone(),
-                    path: profile.path.clone(),
-                    roles: vec![role.name.clone()],
-                    tags: profile.tags.clone(),
-                },
-            );
-        }
-    }
-    for policy in &state.policies {
-        actual.policies.insert(
-            policy.arn.clone(),
-            ActualPolicy {
-                arn: policy.arn.clone(),
-                document: policy.document.clone(),
-                versions: vec![PolicyVersion {
-                    id: "v1".into(),
-                    is_default: true,
-                }],
-                tags: policy.tags.clone(),
-            },
-        );
-    }
-    actual.service_linked = state
-        .service_linked
-        .iter()
-        .map(|r| r.role_name.to_string())
-        .collect();
-    actual
 }
 
 /// What of `actual` a state names (what the function reads for it).

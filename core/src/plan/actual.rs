@@ -1,5 +1,6 @@
 //! What IAM holds, as read before planning: the other side of the diff.
 
+use crate::desired::DesiredState;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,4 +72,60 @@ pub struct ActualState {
     pub instance_profiles: BTreeMap<String, ActualInstanceProfile>,
     /// The names of the service-linked roles that exist.
     pub service_linked: BTreeSet<String>,
+}
+
+impl ActualState {
+    /// What IAM holds once `state` is made exactly as asked (each policy at its first version):
+    /// what a plan is made against where IAM is not read (the plan command's offline Update and
+    /// Delete, the tests).
+    pub fn as_made(state: &DesiredState) -> ActualState {
+        let mut actual = ActualState::default();
+        for role in &state.roles {
+            let profile = role.instance_profile.as_ref();
+            actual.roles.insert(
+                role.name.clone(),
+                ActualRole {
+                    name: role.name.clone(),
+                    path: role.path.clone(),
+                    trust: role.trust.clone(),
+                    managed_policy_arns: role.managed_policy_arns.clone(),
+                    inline_policies: role.inline_policies.clone(),
+                    permissions_boundary: role.permissions_boundary.clone(),
+                    tags: role.tags.clone(),
+                    instance_profiles: profile.iter().map(|p| p.name.clone()).collect(),
+                },
+            );
+            if let Some(profile) = profile {
+                actual.instance_profiles.insert(
+                    profile.name.clone(),
+                    ActualInstanceProfile {
+                        name: profile.name.clone(),
+                        path: profile.path.clone(),
+                        roles: vec![role.name.clone()],
+                        tags: profile.tags.clone(),
+                    },
+                );
+            }
+        }
+        for policy in &state.policies {
+            actual.policies.insert(
+                policy.arn.clone(),
+                ActualPolicy {
+                    arn: policy.arn.clone(),
+                    document: policy.document.clone(),
+                    versions: vec![PolicyVersion {
+                        id: "v1".into(),
+                        is_default: true,
+                    }],
+                    tags: policy.tags.clone(),
+                },
+            );
+        }
+        actual.service_linked = state
+            .service_linked
+            .iter()
+            .map(|r| r.role_name.to_string())
+            .collect();
+        actual
+    }
 }

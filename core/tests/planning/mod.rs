@@ -4,9 +4,7 @@
 
 use ecs_iam_roles_core::desired::{build, DesiredState, Owner};
 use ecs_iam_roles_core::identity::stack_env;
-use ecs_iam_roles_core::plan::{
-    ActualInstanceProfile, ActualPolicy, ActualRole, ActualState, PolicyVersion,
-};
+use ecs_iam_roles_core::plan::ActualState;
 use ecs_iam_roles_core::spec;
 use serde_json::{json, Value};
 
@@ -20,64 +18,7 @@ pub fn desired(properties: Value) -> DesiredState {
 
 /// What IAM would hold after applying `desired` exactly.
 pub fn as_actual(desired: &DesiredState) -> ActualState {
-    ActualState {
-        roles: desired
-            .roles
-            .iter()
-            .map(|r| {
-                (
-                    r.name.clone(),
-                    ActualRole {
-                        name: r.name.clone(),
-                        path: r.path.clone(),
-                        trust: r.trust.clone(),
-                        managed_policy_arns: r.managed_policy_arns.clone(),
-                        inline_policies: r.inline_policies.clone(),
-                        permissions_boundary: r.permissions_boundary.clone(),
-                        tags: r.tags.clone(),
-                        instance_profiles: vec![],
-                    },
-                )
-            })
-            .collect(),
-        policies: desired
-            .policies
-            .iter()
-            .map(|p| {
-                (
-                    p.arn.clone(),
-                    ActualPolicy {
-                        arn: p.arn.clone(),
-                        document: p.document.clone(),
-                        versions: vec![PolicyVersion {
-                            id: "v1".into(),
-                            is_default: true,
-                        }],
-                        tags: p.tags.clone(),
-                    },
-                )
-            })
-            .collect(),
-        instance_profiles: desired
-            .roles
-            .iter()
-            .filter_map(|r| {
-                let p = r.instance_profile.as_ref()?;
-                let found = ActualInstanceProfile {
-                    name: p.name.clone(),
-                    path: p.path.clone(),
-                    roles: vec![r.name.clone()],
-                    tags: p.tags.clone(),
-                };
-                Some((p.name.clone(), found))
-            })
-            .collect(),
-        service_linked: desired
-            .service_linked
-            .iter()
-            .map(|s| s.role_name.to_string())
-            .collect(),
-    }
+    ActualState::as_made(desired)
 }
 
 pub fn all_five() -> Value {
