@@ -102,7 +102,7 @@ async fn measure(
 #[tokio::main]
 async fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
-    let binary = env!("CARGO_BIN_EXE_ecs-iam-roles");
+    let binary = env!("CARGO_BIN_EXE_ecs-iam-roles-function");
     let endpoint = moto_endpoint();
 
     // Cold start: process spawn → its first request to the Runtime API.

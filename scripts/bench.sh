@@ -22,5 +22,5 @@ if [ "$arch" = arm64 ]; then
 else
   CARGO_TARGET_DIR="$CARGO_TARGET_DIR_LAMBDA" cargo lambda build --release --output-format zip --locked
 fi
-zip="target/$arch/lambda/ecs-iam-roles/bootstrap.zip"
+zip="target/$arch/lambda/ecs-iam-roles-function/bootstrap.zip"
 BENCH_ZIP="$PWD/$zip" BENCH_ZIP_ARCH="$arch" cargo bench --locked --bench lifecycle

@@ -148,12 +148,12 @@ engine_stop() {
 # every local path rewritten relative to the build dir (CodeUri: Function; the
 # AWS::ServerlessRepo::Application LicenseUrl/ReadmeUrl: ../../../LICENSE, ../../../README.md).
 engine_build() {
-  local bin=$_engine_root/target/debug/ecs-iam-roles
+  local bin=$_engine_root/target/debug/ecs-iam-roles-function
   # Up to date with the source. scripts/test.sh says ENGINE_BIN_FRESH=1: `cargo test` has just
   # built this binary, with the dev-dependencies' features (tokio's), so a plain `cargo build`
   # would rebuild every dependency without them (3 minutes on two cores) for the same code.
   if [ "${ENGINE_BIN_FRESH:-}" != 1 ] || [ ! -x "$bin" ]; then
-    (cd "$_engine_root" && cargo build --locked --bin ecs-iam-roles)
+    (cd "$_engine_root" && cargo build --locked --bin ecs-iam-roles-function)
   fi
   rm -rf "$ENGINE_BUILD_DIR"
   mkdir -p "$ENGINE_BUILD_DIR/Function"

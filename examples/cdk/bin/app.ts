@@ -9,7 +9,7 @@
 //   allowAdoption                   template.yaml's AllowAdoption ("false"; must be set)
 //   logRetentionInDays              template.yaml's LogRetentionInDays (30)
 //   assetDir                        the directory holding the function's bootstrap (default:
-//                                   cargo lambda's output, ../../target/lambda/ecs-iam-roles,
+//                                   cargo lambda's output, ../../target/lambda/ecs-iam-roles-function,
 //                                   relative to this app, not to the current directory)
 import { App } from "aws-cdk-lib";
 import * as path from "path";
@@ -46,5 +46,5 @@ new EcsIamRolesStack(app, "EcsIamRoles", {
   },
   codeDir: assetDir
     ? path.resolve(assetDir)
-    : path.join(__dirname, "..", "..", "..", "target", "lambda", "ecs-iam-roles"),
+    : path.join(__dirname, "..", "..", "..", "target", "lambda", "ecs-iam-roles-function"),
 });

@@ -53,7 +53,7 @@ export interface EcsIamRolesStackProps extends StackProps {
   readonly settings: EcsIamRolesSettings;
   /**
    * The directory holding the function's `bootstrap` (arm64 Linux): cargo lambda's output,
-   * `target/lambda/ecs-iam-roles` after `cargo lambda build --release --arm64`.
+   * `target/lambda/ecs-iam-roles-function` after `cargo lambda build --release --arm64`.
    */
   readonly codeDir: string;
 }

@@ -362,7 +362,7 @@ impl Function {
         let iam_endpoint = proxy.as_ref().map_or(iam_endpoint, |p| p.endpoint.as_str());
         let runtime = RuntimeApi::start().await;
         let spawned = std::time::Instant::now();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles"))
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecs-iam-roles-function"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", runtime.addr.to_string())
