@@ -31,20 +31,20 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
             Err(error) => return Outcome::new(cur, Err(error)),
         }
     };
-    let strategy = plan::decide_update(cur, read.as_ref().map(UpdateRead::found).as_ref());
-    match (strategy, read) {
+    let found = read.as_ref().map(UpdateRead::found);
+    let strategy = plan::decide_update(cur, found.as_ref());
+    match (strategy, read.as_ref()) {
         (UpdateStrategy::InPlace { stray }, Some(read)) => {
-            let result = in_place(cx, cur, &read, stray).await;
+            let result = in_place(cx, cur, read, stray).await;
             if result.is_ok() {
                 cx.settle(read.spec.propagation_delay()).await;
             }
             Outcome::new(cur, result)
         }
-        (UpdateStrategy::ReturnTo { id, reasons }, Some(read)) => {
+        (UpdateStrategy::ReturnTo { to, reasons }, Some(read)) => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
-            tracing::info!(previous = id, "returning to the replaced resource");
-            let (_, desired, before) = read.replaced.as_ref().expect("decided on what was read");
-            replace(cx, cur, &read, &id, desired, before).await
+            tracing::info!(previous = to.id, "returning to the replaced resource");
+            replace(cx, cur, read, to.id, to.state, to.actual).await
         }
         (UpdateStrategy::Replace { reasons }, Some(read)) => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
@@ -57,7 +57,7 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
             };
             let plan::Replacement { id, desired } = plan::replacement(&read.spec, &updating);
             match cx.read(&[&desired], false).await {
-                Ok(before) => replace(cx, cur, &read, &id, &desired, &before).await,
+                Ok(before) => replace(cx, cur, read, &id, &desired, &before).await,
                 Err(error) => Outcome::new(cur, Err(error)),
             }
         }
@@ -80,8 +80,16 @@ struct UpdateRead {
     /// What a replacement to the old properties that never answered would have made.
     stray: Option<(String, DesiredState)>,
     actual: ActualState,
-    /// The resource to return to, the new properties under its id, and what exists of them.
-    replaced: Option<(String, DesiredState, ActualState)>,
+    /// The resource to return to, if any.
+    replaced: Option<ReplacedRead>,
+}
+
+/// The resource an UPDATE_ROLLBACK returns to: its id, the new properties' state under it, and
+/// what exists of that state.
+struct ReplacedRead {
+    id: String,
+    state: DesiredState,
+    actual: ActualState,
 }
 
 impl UpdateRead {
@@ -91,10 +99,10 @@ impl UpdateRead {
             old: self.old.as_ref(),
             actual: &self.actual,
             stray: self.stray.as_ref().map(|(id, state)| (id.as_str(), state)),
-            replaced: self.replaced.as_ref().map(|(id, state, actual)| Replaced {
-                id,
-                state,
-                actual,
+            replaced: self.replaced.as_ref().map(|r| Replaced {
+                id: &r.id,
+                state: &r.state,
+                actual: &r.actual,
             }),
         }
     }
@@ -130,10 +138,10 @@ async fn read_for_update(
     let actual = cx.read(&states, false).await?;
     // An UPDATE_ROLLBACK returns to the resource this one replaced, if it is still there.
     let replaced = match plan::rollback_target(cur, &in_place, old.as_ref(), &actual) {
-        Some(previous) => {
-            let desired = desired::build(&spec, &Owner::new(&env, logical_id, &previous));
-            let actual = cx.read(&[&desired], false).await?;
-            Some((previous, desired, actual))
+        Some(id) => {
+            let state = desired::build(&spec, &Owner::new(&env, logical_id, &id));
+            let actual = cx.read(&[&state], false).await?;
+            Some(ReplacedRead { id, state, actual })
         }
         None => None,
     };

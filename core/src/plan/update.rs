@@ -188,7 +188,7 @@ pub struct UpdateFound<'a> {
 
 /// The resource the current one replaced: its id, the new properties' state under that id, and
 /// what exists of it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Replaced<'a> {
     /// The replaced resource's PhysicalResourceId.
     pub id: &'a str,
@@ -198,9 +198,9 @@ pub struct Replaced<'a> {
     pub actual: &'a ActualState,
 }
 
-/// How an Update goes.
+/// How an Update goes. A return borrows what was read of the resource it returns to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UpdateStrategy {
+pub enum UpdateStrategy<'a> {
     /// The current id is a failed Create's marker, which owns nothing (its Delete removes
     /// nothing): the resource is made under a new id, as a Create would make it; CloudFormation
     /// then deletes the marker, which is a no-op.
@@ -213,8 +213,8 @@ pub enum UpdateStrategy {
     /// An UPDATE_ROLLBACK: back to the resource the current one replaced, which still owns some
     /// of its roles or policies.
     ReturnTo {
-        /// The PhysicalResourceId of the resource the current one replaced.
-        id: String,
+        /// The resource the current one replaced, as read ([`UpdateFound::replaced`]).
+        to: Replaced<'a>,
         /// Why the Update cannot happen in place ([`replacement_reasons`]).
         reasons: Vec<String>,
     },
@@ -252,7 +252,7 @@ pub fn rollback_target(
 
 /// The Update decision for the resource `current`. `found` is what was read for it; nothing
 /// is read (None) for a failed Create's marker.
-pub fn decide_update(current: &str, found: Option<&UpdateFound>) -> UpdateStrategy {
+pub fn decide_update<'a>(current: &str, found: Option<&UpdateFound<'a>>) -> UpdateStrategy<'a> {
     let Some(found) = found.filter(|_| !is_failed_marker(current)) else {
         return UpdateStrategy::CreateAnew;
     };
@@ -269,11 +269,8 @@ pub fn decide_update(current: &str, found: Option<&UpdateFound>) -> UpdateStrate
         return UpdateStrategy::InPlace { stray };
     }
     match found.replaced {
-        Some(replaced) if owns_any(replaced.state, replaced.actual, replaced.id) => {
-            UpdateStrategy::ReturnTo {
-                id: replaced.id.to_string(),
-                reasons,
-            }
+        Some(to) if owns_any(to.state, to.actual, to.id) => {
+            UpdateStrategy::ReturnTo { to, reasons }
         }
         _ => UpdateStrategy::Replace { reasons },
     }
@@ -407,22 +404,23 @@ mod tests {
         );
         let previous_state = state(&["a"]);
         let previous_actual = holding(&[("a", PREVIOUS)]);
+        let previous = Replaced {
+            id: PREVIOUS,
+            state: &previous_state,
+            actual: &previous_actual,
+        };
         let found = UpdateFound {
             new: &new,
             old: Some(&old),
             actual: &actual,
             stray: None,
-            replaced: Some(Replaced {
-                id: PREVIOUS,
-                state: &previous_state,
-                actual: &previous_actual,
-            }),
+            replaced: Some(previous),
         };
         let reasons = vec!["role b is no longer wanted".to_string()];
         assert_eq!(
             decide_update(CURRENT, Some(&found)),
             UpdateStrategy::ReturnTo {
-                id: PREVIOUS.into(),
+                to: previous,
                 reasons: reasons.clone()
             }
         );
