@@ -5,7 +5,7 @@
 use super::access_handler::AccessHandlerRole;
 use super::documents::{allow, policy};
 use super::{
-    Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, POLICY_NAME,
+    Design, DesignContext, Facts, Property, RoleKind, TextProperty, EXTERNAL_ID, POLICY_NAME,
     TRUSTED_PRINCIPAL_ARN,
 };
 use crate::arns::PrincipalArn;
@@ -13,7 +13,7 @@ use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use serde_json::{json, Value};
 
-const ECS_REGION: Property =
+const ECS_REGION: TextProperty =
     Property::text("EcsRegion", check_region).fingerprint_key(super::REGION_FINGERPRINT_KEY);
 
 /// The setup's cluster access actions, allowed on `*`.

@@ -4,12 +4,12 @@
 
 use super::ecs_anywhere::{EC2_CONTAINER_SERVICE_FOR_EC2_ROLE, SSM_MANAGED_INSTANCE_CORE};
 use super::{
-    Design, DesignContext, Facts, InstanceProfileDesign, Property, RoleDesign, RoleKind, Trust,
-    INSTANCE_PROFILE_NAME,
+    Design, DesignContext, Facts, FlagProperty, InstanceProfileDesign, Property, RoleDesign,
+    RoleKind, Trust, INSTANCE_PROFILE_NAME,
 };
 use serde_json::{json, Value};
 
-const SSM_MANAGED: Property = Property::flag("SsmManaged");
+const SSM_MANAGED: FlagProperty = Property::flag("SsmManaged");
 
 kind_properties! {
     /// `Roles.ContainerInstance`'s properties, typed.

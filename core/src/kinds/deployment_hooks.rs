@@ -4,7 +4,7 @@
 //! functions named.
 
 use super::documents::{allow, policy};
-use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
+use super::{Design, DesignContext, ListProperty, Property, RoleDesign, RoleKind, Trust};
 use crate::arns::FunctionArn;
 use crate::iam_rules::check_lambda_function_arn;
 use serde_json::{json, Value};
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 /// The inline policy with `lambda:InvokeFunction`.
 pub const INLINE_POLICY_NAME: &str = "InvokeHooks";
 
-const FUNCTION_ARNS: Property =
+const FUNCTION_ARNS: ListProperty =
     Property::arn_list("FunctionArns", check_lambda_function_arn).required();
 
 kind_properties! {

@@ -4,8 +4,8 @@
 
 use super::documents::{allow, policy};
 use super::{
-    property_error, CheckContext, Design, DesignContext, Kind, Property, RoleDesign, RoleKind,
-    Trust,
+    property_error, CheckContext, Design, DesignContext, Kind, ListProperty, Property, RoleDesign,
+    RoleKind, Trust,
 };
 use crate::arns::RoleArn;
 use crate::iam_rules::check_role_arn;
@@ -17,7 +17,7 @@ pub const EVENTS_ROLE_POLICY: &str = "/service-role/AmazonEC2ContainerServiceEve
 /// The inline policy with `iam:PassRole`.
 pub const INLINE_POLICY_NAME: &str = "PassTaskRoles";
 
-const PASS_ROLE_ARNS: Property = Property::arn_list("PassRoleArns", check_role_arn);
+const PASS_ROLE_ARNS: ListProperty = Property::arn_list("PassRoleArns", check_role_arn);
 
 kind_properties! {
     /// `Roles.Events`'s properties, typed.
@@ -50,7 +50,7 @@ impl RoleKind for Events {
             Kind::TaskExecution,
             Kind::Task
         );
-        vec![property_error(Self::NAME, &PASS_ROLE_ARNS, message)]
+        vec![property_error(Self::NAME, PASS_ROLE_ARNS.name, message)]
     }
 
     fn design(&self, cx: &DesignContext) -> Design {

@@ -3,7 +3,7 @@
 //! blue/green, Express services). Follows the Amazon ECS Developer Guide pages "Amazon ECS
 //! infrastructure IAM role" and "Amazon ECS infrastructure IAM role for load balancers".
 
-use super::{Design, DesignContext, Property, RoleDesign, RoleKind, Trust};
+use super::{Design, DesignContext, ListProperty, Property, RoleDesign, RoleKind, Trust};
 use crate::iam_rules::shown;
 use serde_json::{json, Value};
 
@@ -92,7 +92,7 @@ fn check_use(value: &str) -> Result<(), String> {
     ))
 }
 
-const USES_PROPERTY: Property = Property::list("Uses", check_use).required();
+const USES_PROPERTY: ListProperty = Property::list("Uses", check_use).required();
 
 kind_properties! {
     /// `Roles.Infrastructure`'s properties, typed.

@@ -39,7 +39,7 @@ impl RoleKind for ManagedInstances {
                 "{name:?} must start with {:?}: {why}",
                 Self::ROLE_NAME_PREFIX
             );
-            errors.push(property_error(Self::NAME, &ROLE_NAME, message));
+            errors.push(property_error(Self::NAME, ROLE_NAME.name, message));
         }
         if cx.path != "/" {
             errors.push(PropertyError {

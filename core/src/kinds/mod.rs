@@ -52,81 +52,182 @@ pub struct Property {
     pub fingerprint_key: &'static str,
 }
 
+/// A check of one value: Ok, or what is wrong with it.
+pub type Check = fn(&str) -> Result<(), String>;
+
+/// A property read as one string (`KindReader::text`): a text, or an ARN that must also be in
+/// the stack's partition. Its type says how it is read, so a kind cannot read it as a list.
+#[derive(Debug, Clone, Copy)]
+pub struct TextProperty {
+    /// The name under `Roles.<Kind>`.
+    pub name: &'static str,
+    /// Whether leaving it out is an input error.
+    pub required: bool,
+    /// The check of its value.
+    pub check: Check,
+    /// Whether it is an ARN (and so in the stack's partition).
+    pub arn: bool,
+    /// Its key in the fingerprint (`Property::fingerprint_key`).
+    pub fingerprint_key: &'static str,
+}
+
+/// A property read as a list of strings, no entry twice (`KindReader::list`); a required list
+/// names at least one.
+#[derive(Debug, Clone, Copy)]
+pub struct ListProperty {
+    /// The name under `Roles.<Kind>`.
+    pub name: &'static str,
+    /// Whether leaving it out is an input error.
+    pub required: bool,
+    /// The check of each entry.
+    pub check: Check,
+    /// Whether its entries are ARNs (and so in the stack's partition).
+    pub arn: bool,
+    /// Its key in the fingerprint (`Property::fingerprint_key`).
+    pub fingerprint_key: &'static str,
+}
+
+/// A property read as `true` or `false`, absent being false (`KindReader::flag`).
+#[derive(Debug, Clone, Copy)]
+pub struct FlagProperty {
+    /// The name under `Roles.<Kind>`.
+    pub name: &'static str,
+    /// Its key in the fingerprint (`Property::fingerprint_key`).
+    pub fingerprint_key: &'static str,
+}
+
 impl Property {
     /// An optional string, checked by `check`.
-    pub const fn text(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
-        Property {
+    pub const fn text(name: &'static str, check: Check) -> TextProperty {
+        TextProperty {
             name,
             required: false,
-            form: Form::Text(check),
+            check,
+            arn: false,
             fingerprint_key: name,
         }
     }
 
     /// An optional ARN, checked by `check` and required to be in the stack's partition.
-    pub const fn arn(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
-        Property {
-            form: Form::Arn(check),
+    pub const fn arn(name: &'static str, check: Check) -> TextProperty {
+        TextProperty {
+            arn: true,
             ..Property::text(name, check)
         }
     }
 
     /// An optional list of strings, each checked by `check`.
-    pub const fn list(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
-        Property {
-            form: Form::List(check),
-            ..Property::text(name, check)
+    pub const fn list(name: &'static str, check: Check) -> ListProperty {
+        ListProperty {
+            name,
+            required: false,
+            check,
+            arn: false,
+            fingerprint_key: name,
         }
     }
 
     /// An optional list of ARNs, each checked by `check` and required to be in the stack's
     /// partition.
-    pub const fn arn_list(name: &'static str, check: fn(&str) -> Result<(), String>) -> Property {
-        Property {
-            form: Form::ArnList(check),
-            ..Property::text(name, check)
+    pub const fn arn_list(name: &'static str, check: Check) -> ListProperty {
+        ListProperty {
+            arn: true,
+            ..Property::list(name, check)
         }
     }
 
     /// An optional `true`/`false`; absent is false.
-    pub const fn flag(name: &'static str) -> Property {
-        Property {
+    pub const fn flag(name: &'static str) -> FlagProperty {
+        FlagProperty {
             name,
-            required: false,
-            form: Form::Flag,
             fingerprint_key: name,
         }
     }
+}
 
+impl TextProperty {
     /// The same property, required.
-    pub const fn required(self) -> Property {
-        Property {
+    pub const fn required(self) -> Self {
+        TextProperty {
             required: true,
             ..self
         }
     }
 
     /// The same property, recorded in the fingerprint under `key` (0.1.0's name for it).
-    pub const fn fingerprint_key(self, key: &'static str) -> Property {
-        Property {
+    pub const fn fingerprint_key(self, key: &'static str) -> Self {
+        TextProperty {
             fingerprint_key: key,
             ..self
+        }
+    }
+
+    /// Its row in a kind's table of properties.
+    pub const fn property(self) -> Property {
+        let form = if self.arn {
+            Form::Arn(self.check)
+        } else {
+            Form::Text(self.check)
+        };
+        Property {
+            name: self.name,
+            required: self.required,
+            form,
+            fingerprint_key: self.fingerprint_key,
+        }
+    }
+}
+
+impl ListProperty {
+    /// The same property, required: it must name at least one entry.
+    pub const fn required(self) -> Self {
+        ListProperty {
+            required: true,
+            ..self
+        }
+    }
+
+    /// Its row in a kind's table of properties.
+    pub const fn property(self) -> Property {
+        let form = if self.arn {
+            Form::ArnList(self.check)
+        } else {
+            Form::List(self.check)
+        };
+        Property {
+            name: self.name,
+            required: self.required,
+            form,
+            fingerprint_key: self.fingerprint_key,
+        }
+    }
+}
+
+impl FlagProperty {
+    /// Its row in a kind's table of properties.
+    pub const fn property(self) -> Property {
+        Property {
+            name: self.name,
+            required: false,
+            form: Form::Flag,
+            fingerprint_key: self.fingerprint_key,
         }
     }
 }
 
 /// Every kind takes it; a name is generated when it is absent.
-pub const ROLE_NAME: Property = Property::text("RoleName", check_role_name);
+pub const ROLE_NAME: TextProperty = Property::text("RoleName", check_role_name);
 /// The name of a kind's customer-managed policy; generated when absent.
-pub const POLICY_NAME: Property = Property::text("PolicyName", check_policy_name);
+pub const POLICY_NAME: TextProperty = Property::text("PolicyName", check_policy_name);
 /// A kind's narrower variant (see the kind's file for what it drops).
-pub const LEAST_PRIVILEGE: Property = Property::flag("LeastPrivilege");
+pub const LEAST_PRIVILEGE: FlagProperty = Property::flag("LeastPrivilege");
 /// The one IAM role or user that may assume a role (Granted's access handler).
-pub const TRUSTED_PRINCIPAL_ARN: Property =
+pub const TRUSTED_PRINCIPAL_ARN: TextProperty =
     Property::arn("TrustedPrincipalArn", check_principal_arn).required();
 /// Customer-managed policies of the stack's own (under `ManagedPath`) to attach besides the
 /// kind's: the application's own permissions (`Task`, `TaskExecution`).
-pub const MANAGED_POLICY_ARNS: Property = Property::arn_list("ManagedPolicyArns", check_policy_arn);
+pub const MANAGED_POLICY_ARNS: ListProperty =
+    Property::arn_list("ManagedPolicyArns", check_policy_arn);
 /// IAM's highest quota of managed policies per role (10 by default, raised on request up to 20):
 /// more can never be attached. Below it, an account at its quota answers LimitExceeded.
 pub const MAX_MANAGED_POLICIES_PER_ROLE: usize = 20;
@@ -144,13 +245,13 @@ pub fn check_managed_policy_count(
         "{} policies and the kind's own {own} exceed IAM's quota of managed policies per role ({MAX_MANAGED_POLICIES_PER_ROLE} at most, 10 by default); combine policies",
         arns.len()
     );
-    vec![property_error(kind, &MANAGED_POLICY_ARNS, message)]
+    vec![property_error(kind, MANAGED_POLICY_ARNS.name, message)]
 }
 
 /// Required of the trusted principal as `sts:ExternalId`, when set.
-pub const EXTERNAL_ID: Property = Property::text("ExternalId", check_external_id);
+pub const EXTERNAL_ID: TextProperty = Property::text("ExternalId", check_external_id);
 /// The instance profile of a kind that has one; default: the role's name.
-pub const INSTANCE_PROFILE_NAME: Property =
+pub const INSTANCE_PROFILE_NAME: TextProperty =
     Property::text("InstanceProfileName", check_instance_profile_name);
 
 /// 0.1.0's fingerprint key for a kind's region property (`SsoRegion`, `EcsRegion`).
@@ -176,10 +277,10 @@ pub struct CheckContext<'a> {
     pub role_name: Option<&'a str>,
 }
 
-/// An input error of a kind's property (`Roles.<Kind>.<property>`).
-pub fn property_error(kind: &str, property: &Property, message: String) -> PropertyError {
+/// An input error of a kind's property `name` (`Roles.<Kind>.<name>`).
+pub fn property_error(kind: &str, name: &str, message: String) -> PropertyError {
     PropertyError {
-        property: format!("Roles.{kind}.{}", property.name),
+        property: format!("Roles.{kind}.{name}"),
         message,
     }
 }
@@ -312,7 +413,7 @@ macro_rules! kind_properties {
         }
 
         impl $crate::kinds::KindProperties for $name {
-            const PROPERTIES: &'static [$crate::kinds::Property] = &[$($property),*];
+            const PROPERTIES: &'static [$crate::kinds::Property] = &[$($property.property()),*];
 
             // A kind may have no property but `RoleName`, which is read for it.
             #[allow(unused_variables)]
@@ -380,7 +481,7 @@ macro_rules! read_property {
         $reader.list($property).map($crate::kinds::checked_items)
     };
     (list_or_empty, $reader:ident, $property:expr) => {{
-        let present = $reader.has($property);
+        let present = $reader.has($property.name);
         match $reader.list($property) {
             Some(items) => Some($crate::kinds::checked_items(items)),
             None if present => None,
@@ -394,7 +495,7 @@ macro_rules! read_property {
             .map(|items| items.iter().filter_map(|item| item.parse().ok()).collect())
     };
     (optional_list, $reader:ident, $property:expr) => {{
-        let present = $reader.has($property);
+        let present = $reader.has($property.name);
         let items = $reader.list($property);
         if present && items.is_none() {
             None

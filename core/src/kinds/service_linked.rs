@@ -3,7 +3,7 @@
 //! page "Using service-linked roles for Amazon ECS" (and Application Auto Scaling's "Amazon ECS
 //! and Application Auto Scaling"). They are the account's: never tagged, changed or deleted.
 
-use super::{Design, DesignContext, Makes, Property, RoleKind, ServiceLinkedRole};
+use super::{Design, DesignContext, ListProperty, Makes, Property, RoleKind, ServiceLinkedRole};
 use crate::iam_rules::shown;
 use serde_json::{json, Value};
 
@@ -80,7 +80,7 @@ fn check_service(value: &str) -> Result<(), String> {
     ))
 }
 
-const SERVICES_PROPERTY: Property = Property::list("Services", check_service).required();
+const SERVICES_PROPERTY: ListProperty = Property::list("Services", check_service).required();
 
 kind_properties! {
     /// `Roles.ServiceLinked`'s properties, typed.

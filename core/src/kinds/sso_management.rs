@@ -6,7 +6,7 @@
 use super::access_handler::AccessHandlerRole;
 use super::documents::{allow, policy};
 use super::{
-    Design, DesignContext, Facts, Property, RoleKind, EXTERNAL_ID, POLICY_NAME,
+    Design, DesignContext, Facts, Property, RoleKind, TextProperty, EXTERNAL_ID, POLICY_NAME,
     TRUSTED_PRINCIPAL_ARN,
 };
 use crate::arns::PrincipalArn;
@@ -14,7 +14,7 @@ use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use serde_json::{json, Value};
 
-const SSO_REGION: Property =
+const SSO_REGION: TextProperty =
     Property::text("SsoRegion", check_region).fingerprint_key(super::REGION_FINGERPRINT_KEY);
 
 /// The setup's SSO management actions, in its order, with its duplicate

@@ -5,7 +5,7 @@
 use super::documents::{allow, policy};
 use super::{
     check_managed_policy_count, CheckContext, Design, DesignContext, Facts, Property, RoleDesign,
-    RoleKind, Trust, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
+    RoleKind, TextProperty, Trust, LEAST_PRIVILEGE, MANAGED_POLICY_ARNS,
 };
 use crate::arn::Arn;
 use crate::arns::PolicyArn;
@@ -14,7 +14,7 @@ use crate::identity::StackEnv;
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
-const CLUSTER_NAME: Property = Property::text("ClusterName", check_cluster_name).required();
+const CLUSTER_NAME: TextProperty = Property::text("ClusterName", check_cluster_name).required();
 
 /// The name of the task role's inline policy.
 pub const INLINE_POLICY_NAME: &str = "EcsExec";

@@ -5,8 +5,8 @@
 
 use super::documents::{allow, policy};
 use super::{
-    check_managed_policy_count, CheckContext, Design, DesignContext, Facts, Property, RoleDesign,
-    RoleKind, Trust, MANAGED_POLICY_ARNS,
+    check_managed_policy_count, CheckContext, Design, DesignContext, Facts, ListProperty, Property,
+    RoleDesign, RoleKind, Trust, MANAGED_POLICY_ARNS,
 };
 use crate::arn::Arn;
 use crate::arns::{KmsKeyArn, PolicyArn, S3ObjectArn, SecretOrParameterArn};
@@ -19,9 +19,9 @@ pub const ECS_TASK_EXECUTION_ROLE_POLICY: &str = "/service-role/AmazonECSTaskExe
 /// The inline policy of the optional permissions, present only when one of them is set.
 pub const EXTRAS_POLICY_NAME: &str = "TaskExecutionExtras";
 
-const SECRETS: Property = Property::arn_list("Secrets", check_secret_or_parameter_arn);
-const KMS_KEY_ARNS: Property = Property::arn_list("KmsKeyArns", check_kms_key_arn);
-const ENVIRONMENT_FILES: Property = Property::arn_list("EnvironmentFiles", check_s3_object_arn);
+const SECRETS: ListProperty = Property::arn_list("Secrets", check_secret_or_parameter_arn);
+const KMS_KEY_ARNS: ListProperty = Property::arn_list("KmsKeyArns", check_kms_key_arn);
+const ENVIRONMENT_FILES: ListProperty = Property::arn_list("EnvironmentFiles", check_s3_object_arn);
 
 kind_properties! {
     /// `Roles.TaskExecution`'s properties, typed.

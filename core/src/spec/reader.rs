@@ -4,7 +4,7 @@
 use super::{Context, PropertyError};
 use crate::arn::Arn;
 use crate::iam_rules::shown;
-use crate::kinds::{Form, Kind, Property};
+use crate::kinds::{FlagProperty, Kind, ListProperty, TextProperty};
 use serde_json::{Map, Value};
 
 /// Collects the errors of one request's properties.
@@ -164,10 +164,10 @@ impl<'a> KindReader<'a> {
         }
     }
 
-    fn require(&mut self, property: &Property) {
-        if property.required && matches!(self.object.get(property.name), None | Some(Value::Null)) {
+    fn require(&mut self, name: &str, required: bool) {
+        if required && !self.has(name) {
             self.checker.fail(
-                format!("{}{}", self.prefix, property.name),
+                format!("{}{name}", self.prefix),
                 format!("is required for {}", self.kind),
             );
         }
@@ -175,43 +175,28 @@ impl<'a> KindReader<'a> {
 
     /// A string or ARN property: None when absent or invalid (and then recorded, as is a
     /// required property that is missing).
-    pub fn text(&mut self, property: &Property) -> Option<String> {
-        debug_assert!(
-            self.kind
-                .properties()
-                .iter()
-                .chain([&crate::kinds::ROLE_NAME])
-                .any(|p| p.name == property.name),
-            "{} reads {} without declaring it",
-            self.kind,
-            property.name
-        );
-        self.require(property);
+    pub fn text(&mut self, property: &TextProperty) -> Option<String> {
+        self.require(property.name, property.required);
         let (object, prefix, name) = (self.object, self.prefix.as_str(), property.name);
-        let value = match property.form {
-            Form::Text(check) => self.checker.checked(object, prefix, name, check),
-            Form::Arn(check) => self.checker.arn(object, prefix, name, check, self.context),
-            Form::Flag | Form::List(_) | Form::ArnList(_) => {
-                unreachable!("{name} is not a string: read it with `flag` or `list`")
-            }
-        }?;
-        Some(value)
+        if property.arn {
+            let context = self.context;
+            self.checker
+                .arn(object, prefix, name, property.check, context)
+        } else {
+            self.checker.checked(object, prefix, name, property.check)
+        }
     }
 
-    /// Whether the property is set (present and not null).
-    pub fn has(&self, property: &Property) -> bool {
-        !matches!(self.object.get(property.name), None | Some(Value::Null))
+    /// Whether the property `name` is set (present and not null).
+    pub fn has(&self, name: &str) -> bool {
+        !matches!(self.object.get(name), None | Some(Value::Null))
     }
 
     /// A list property: None when absent or invalid (and then recorded); a required list must
     /// name at least one entry, and no list names one twice.
-    pub fn list(&mut self, property: &Property) -> Option<Vec<String>> {
-        self.require(property);
-        let (check, arns) = match property.form {
-            Form::List(check) => (check, false),
-            Form::ArnList(check) => (check, true),
-            _ => unreachable!("{} is not a list", property.name),
-        };
+    pub fn list(&mut self, property: &ListProperty) -> Option<Vec<String>> {
+        self.require(property.name, property.required);
+        let (check, arns) = (property.check, property.arn);
         let key = format!("{}{}", self.prefix, property.name);
         let items = match self.object.get(property.name) {
             None | Some(Value::Null) => return None,
@@ -258,12 +243,7 @@ impl<'a> KindReader<'a> {
     }
 
     /// A `true`/`false` property; absent (or invalid, which is recorded) is false.
-    pub fn flag(&mut self, property: &Property) -> bool {
-        debug_assert!(
-            matches!(property.form, Form::Flag),
-            "{} is not a flag",
-            property.name
-        );
+    pub fn flag(&mut self, property: &FlagProperty) -> bool {
         self.checker
             .boolean(self.object, &self.prefix, property.name, false)
     }
