@@ -61,3 +61,36 @@ impl<'a> AccessHandlerRole<'a> {
         ]
     }
 }
+
+/// Declares the typed properties of a kind whose role the access handler assumes, with
+/// `$region` as its region property (`kind_properties!`), and `handler()`, their shared view.
+macro_rules! access_handler_properties {
+    ($(#[$meta:meta])* pub struct $name:ident { region: $region:expr }) => {
+        kind_properties! {
+            $(#[$meta])*
+            pub struct $name {
+                /// The access handler's role or user, the one principal the role trusts.
+                trusted_principal_arn: $crate::arns::PrincipalArn =
+                    required_text($crate::kinds::TRUSTED_PRINCIPAL_ARN),
+                /// The `sts:ExternalId` the principal must send, if set.
+                external_id: Option<String> = text($crate::kinds::EXTERNAL_ID),
+                /// The customer-managed policy's name; generated when absent.
+                policy_name: Option<String> = text($crate::kinds::POLICY_NAME),
+                /// The region Granted's configuration names; default: the stack's.
+                region: Option<String> = text($region),
+            }
+        }
+
+        impl $name {
+            fn handler(&self) -> $crate::kinds::access_handler::AccessHandlerRole<'_> {
+                $crate::kinds::access_handler::AccessHandlerRole {
+                    trusted_principal_arn: &self.trusted_principal_arn,
+                    external_id: self.external_id.as_deref(),
+                    policy_name: self.policy_name.as_deref(),
+                    region: self.region.as_deref(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use access_handler_properties;

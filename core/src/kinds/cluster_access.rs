@@ -2,13 +2,12 @@
 //! ECS tasks. Follows Granted's "ECS access provider" setup (its cluster access policy);
 //! `clusterAccessRoleArn` and `ecsRegion` are the field names of Granted's own configuration.
 
-use super::access_handler::AccessHandlerRole;
+use super::access_handler::access_handler_properties;
 use super::documents::{allow, policy};
 use super::{
-    Design, DesignContext, Facts, Property, RoleKind, TextProperty, EXTERNAL_ID, POLICY_NAME,
+    Design, DesignContext, Facts, Property, RoleKind, TextProperty, EXTERNAL_ID,
     TRUSTED_PRINCIPAL_ARN,
 };
-use crate::arns::PrincipalArn;
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use serde_json::{json, Value};
@@ -23,30 +22,10 @@ pub const ACTIONS: [&str; 3] = [
     "cloudtrail:LookupEvents",
 ];
 
-kind_properties! {
+access_handler_properties! {
     /// `Roles.ClusterAccess`'s properties, typed: those of a role the access handler assumes, with
     /// `EcsRegion` as the region.
-    pub struct ClusterAccess {
-        /// The access handler's role or user, the one principal the role trusts.
-        trusted_principal_arn: PrincipalArn = required_text(TRUSTED_PRINCIPAL_ARN),
-        /// The `sts:ExternalId` the principal must send, if set.
-        external_id: Option<String> = text(EXTERNAL_ID),
-        /// The customer-managed policy's name; generated when absent.
-        policy_name: Option<String> = text(POLICY_NAME),
-        /// The region Granted's configuration names; default: the stack's.
-        region: Option<String> = text(ECS_REGION),
-    }
-}
-
-impl ClusterAccess {
-    fn handler(&self) -> AccessHandlerRole<'_> {
-        AccessHandlerRole {
-            trusted_principal_arn: &self.trusted_principal_arn,
-            external_id: self.external_id.as_deref(),
-            policy_name: self.policy_name.as_deref(),
-            region: self.region.as_deref(),
-        }
-    }
+    pub struct ClusterAccess { region: ECS_REGION }
 }
 
 impl RoleKind for ClusterAccess {

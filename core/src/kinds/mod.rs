@@ -21,6 +21,7 @@ pub use documents::{
 };
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
 
 /// How a property's value is read and checked.
 #[derive(Debug, Clone, Copy)]
@@ -55,37 +56,51 @@ pub struct Property {
 /// A check of one value: Ok, or what is wrong with it.
 pub type Check = fn(&str) -> Result<(), String>;
 
-/// A property read as one string (`KindReader::text`): a text, or an ARN that must also be in
-/// the stack's partition. Its type says how it is read, so a kind cannot read it as a list.
+/// A property whose value is checked, read as one string (`TextProperty`, `KindReader::text`)
+/// or as a list of strings (`ListProperty`, `KindReader::list`: no entry twice, and a required
+/// list names at least one). Its type says how it is read, so a kind cannot read a list as a
+/// text.
 #[derive(Debug, Clone, Copy)]
-pub struct TextProperty {
+pub struct CheckedProperty<S> {
     /// The name under `Roles.<Kind>`.
     pub name: &'static str,
     /// Whether leaving it out is an input error.
     pub required: bool,
-    /// The check of its value.
+    /// The check of its value (of each entry, for a list).
     pub check: Check,
-    /// Whether it is an ARN (and so in the stack's partition).
+    /// Whether the value (each entry) is an ARN, and so must be in the stack's partition.
     pub arn: bool,
     /// Its key in the fingerprint (`Property::fingerprint_key`).
     pub fingerprint_key: &'static str,
+    shape: PhantomData<S>,
 }
 
-/// A property read as a list of strings, no entry twice (`KindReader::list`); a required list
-/// names at least one.
-#[derive(Debug, Clone, Copy)]
-pub struct ListProperty {
-    /// The name under `Roles.<Kind>`.
-    pub name: &'static str,
-    /// Whether leaving it out is an input error.
-    pub required: bool,
-    /// The check of each entry.
-    pub check: Check,
-    /// Whether its entries are ARNs (and so in the stack's partition).
-    pub arn: bool,
-    /// Its key in the fingerprint (`Property::fingerprint_key`).
-    pub fingerprint_key: &'static str,
+/// How a `CheckedProperty` is read.
+pub trait Shape {
+    /// Whether it is a list.
+    const LIST: bool;
 }
+
+/// One string.
+#[derive(Debug, Clone, Copy)]
+pub struct One;
+
+/// A list of strings.
+#[derive(Debug, Clone, Copy)]
+pub struct Many;
+
+impl Shape for One {
+    const LIST: bool = false;
+}
+
+impl Shape for Many {
+    const LIST: bool = true;
+}
+
+/// A property read as one string (or ARN).
+pub type TextProperty = CheckedProperty<One>;
+/// A property read as a list of strings (or ARNs).
+pub type ListProperty = CheckedProperty<Many>;
 
 /// A property read as `true` or `false`, absent being false (`KindReader::flag`).
 #[derive(Debug, Clone, Copy)]
@@ -99,41 +114,23 @@ pub struct FlagProperty {
 impl Property {
     /// An optional string, checked by `check`.
     pub const fn text(name: &'static str, check: Check) -> TextProperty {
-        TextProperty {
-            name,
-            required: false,
-            check,
-            arn: false,
-            fingerprint_key: name,
-        }
+        CheckedProperty::new(name, check, false)
     }
 
     /// An optional ARN, checked by `check` and required to be in the stack's partition.
     pub const fn arn(name: &'static str, check: Check) -> TextProperty {
-        TextProperty {
-            arn: true,
-            ..Property::text(name, check)
-        }
+        CheckedProperty::new(name, check, true)
     }
 
     /// An optional list of strings, each checked by `check`.
     pub const fn list(name: &'static str, check: Check) -> ListProperty {
-        ListProperty {
-            name,
-            required: false,
-            check,
-            arn: false,
-            fingerprint_key: name,
-        }
+        CheckedProperty::new(name, check, false)
     }
 
     /// An optional list of ARNs, each checked by `check` and required to be in the stack's
     /// partition.
     pub const fn arn_list(name: &'static str, check: Check) -> ListProperty {
-        ListProperty {
-            arn: true,
-            ..Property::list(name, check)
-        }
+        CheckedProperty::new(name, check, true)
     }
 
     /// An optional `true`/`false`; absent is false.
@@ -145,10 +142,21 @@ impl Property {
     }
 }
 
-impl TextProperty {
-    /// The same property, required.
+impl<S: Shape> CheckedProperty<S> {
+    const fn new(name: &'static str, check: Check, arn: bool) -> Self {
+        CheckedProperty {
+            name,
+            required: false,
+            check,
+            arn,
+            fingerprint_key: name,
+            shape: PhantomData,
+        }
+    }
+
+    /// The same property, required (a list: it must name at least one entry).
     pub const fn required(self) -> Self {
-        TextProperty {
+        CheckedProperty {
             required: true,
             ..self
         }
@@ -156,7 +164,7 @@ impl TextProperty {
 
     /// The same property, recorded in the fingerprint under `key` (0.1.0's name for it).
     pub const fn fingerprint_key(self, key: &'static str) -> Self {
-        TextProperty {
+        CheckedProperty {
             fingerprint_key: key,
             ..self
         }
@@ -164,35 +172,11 @@ impl TextProperty {
 
     /// Its row in a kind's table of properties.
     pub const fn property(self) -> Property {
-        let form = if self.arn {
-            Form::Arn(self.check)
-        } else {
-            Form::Text(self.check)
-        };
-        Property {
-            name: self.name,
-            required: self.required,
-            form,
-            fingerprint_key: self.fingerprint_key,
-        }
-    }
-}
-
-impl ListProperty {
-    /// The same property, required: it must name at least one entry.
-    pub const fn required(self) -> Self {
-        ListProperty {
-            required: true,
-            ..self
-        }
-    }
-
-    /// Its row in a kind's table of properties.
-    pub const fn property(self) -> Property {
-        let form = if self.arn {
-            Form::ArnList(self.check)
-        } else {
-            Form::List(self.check)
+        let form = match (S::LIST, self.arn) {
+            (false, false) => Form::Text(self.check),
+            (false, true) => Form::Arn(self.check),
+            (true, false) => Form::List(self.check),
+            (true, true) => Form::ArnList(self.check),
         };
         Property {
             name: self.name,

@@ -3,13 +3,11 @@
 //! provider" setup (its SSO management policy, each action once); `ssoRoleARN` and `ssoRegion`
 //! are the field names of Granted's own configuration.
 
-use super::access_handler::AccessHandlerRole;
+use super::access_handler::access_handler_properties;
 use super::documents::{allow, policy};
 use super::{
-    Design, DesignContext, Facts, Property, RoleKind, TextProperty, EXTERNAL_ID, POLICY_NAME,
-    TRUSTED_PRINCIPAL_ARN,
+    Design, DesignContext, Facts, Property, RoleKind, TextProperty, TRUSTED_PRINCIPAL_ARN,
 };
-use crate::arns::PrincipalArn;
 use crate::iam_rules::check_region;
 use crate::identity::StackEnv;
 use serde_json::{json, Value};
@@ -43,30 +41,10 @@ pub const ACTIONS: [&str; 21] = [
     "iam:ListUsers",
 ];
 
-kind_properties! {
+access_handler_properties! {
     /// `Roles.SsoManagement`'s properties, typed: those of a role the access handler assumes, with
     /// `SsoRegion` as the region.
-    pub struct SsoManagement {
-        /// The access handler's role or user, the one principal the role trusts.
-        trusted_principal_arn: PrincipalArn = required_text(TRUSTED_PRINCIPAL_ARN),
-        /// The `sts:ExternalId` the principal must send, if set.
-        external_id: Option<String> = text(EXTERNAL_ID),
-        /// The customer-managed policy's name; generated when absent.
-        policy_name: Option<String> = text(POLICY_NAME),
-        /// The region Granted's configuration names; default: the stack's.
-        region: Option<String> = text(SSO_REGION),
-    }
-}
-
-impl SsoManagement {
-    fn handler(&self) -> AccessHandlerRole<'_> {
-        AccessHandlerRole {
-            trusted_principal_arn: &self.trusted_principal_arn,
-            external_id: self.external_id.as_deref(),
-            policy_name: self.policy_name.as_deref(),
-            region: self.region.as_deref(),
-        }
-    }
+    pub struct SsoManagement { region: SSO_REGION }
 }
 
 impl RoleKind for SsoManagement {
