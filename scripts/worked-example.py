@@ -14,11 +14,13 @@ The page marks its blocks with an HTML comment just before the fence:
 
 In the copy (target/worked-example/tree: the repository's tracked and untracked-but-not-ignored
 files as they are now) it writes the by-hand blocks, runs `cargo run -p xtask -- generate`,
-checks the generated blocks and the list of changes, then runs the core's golden tests (the new
-kind's must pass), `xtask check` and scripts/check-docs.py, and type-checks the function's tests
-(`cargo check --tests`, in the repository's own target directory so that the dependencies checked
-by clippy are reused; check mode writes no binary there). Standard library only. Exit status 1,
-saying what is wrong, when the page and the code disagree.
+checks the generated blocks (in order, and new) and the list of changes, then runs the core's
+golden tests (the new kind's must pass), `xtask check` and scripts/check-docs.py, and type-checks
+the function's tests (`cargo check --tests`, in the repository's own target directory so that the
+dependencies checked by clippy are reused: check mode writes no binary, and the copy's packages
+are given a version of their own so that their artifacts do not take the repository's places).
+Standard library only. Exit status 1, saying what is wrong, when the page and the code disagree,
+or when the page lacks a `changes` block, a `generated` block or a golden test.
 """
 
 import os
@@ -32,7 +34,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs/src/contributors/adding-a-kind.md"
 WORK = ROOT / "target/worked-example"
 TREE = WORK / "tree"
-# The copy's own build of the core and xtask: a cold one costs about a minute, once.
+# The copy's own build of the core and xtask (a cold one: about 20 s on two cores).
 COPY_TARGET = WORK / "target"
 NODE_MODULES = "test-tools/authz/node_modules"
 
@@ -120,8 +122,6 @@ def apply(action, block, line):
             at = one_line(lines, rest, lambda l: l.startswith(anchor.strip()), f"start {anchor!r}")
         lines[at:at] = block.rstrip("\n").split("\n")
         path.write_text("\n".join(lines))
-    else:
-        fail(f"line {line}: unknown marker {action!r}")
     return rest
 
 
@@ -134,10 +134,47 @@ def run(command, cwd, target_dir, quiet=True):
     return result.stdout
 
 
+VERBS = ("write", "append", "insert", "generated", "changes")
+BY_HAND = ("write", "append", "insert")
+GOLDEN_TESTS = "append core/tests/golden.rs"
+# The copy's own packages get this version for the type-check in the repository's target
+# directory: cargo names a path package's artifacts by its path in the workspace, its name and
+# its version, so without it the copy's would take the repository's own places there.
+COPY_VERSION = "0.0.0-worked-example"
+
+
+def check_markers(marked):
+    """Every marker is one the script knows, and the page has what it must have."""
+    verbs = [action.split(" ")[0] for action, _, _ in marked]
+    for (action, _, line), verb in zip(marked, verbs):
+        if verb not in VERBS:
+            fail(f"{PAGE.relative_to(ROOT)}:{line}: unknown marker {action!r} (known: {', '.join(VERBS)})")
+    if verbs.count("changes") != 1:
+        fail(f"{PAGE.relative_to(ROOT)} needs exactly one `changes` block, has {verbs.count('changes')}")
+    if "generated" not in verbs:
+        fail(f"{PAGE.relative_to(ROOT)} shows nothing the generator writes (no `generated` block)")
+    if GOLDEN_TESTS not in (action for action, _, _ in marked):
+        fail(f"{PAGE.relative_to(ROOT)} adds no golden test (no `{GOLDEN_TESTS}` block)")
+
+
+def lines_of(data):
+    return [line.strip() for line in data.decode().split("\n")]
+
+
+def in_order(wanted, have):
+    """Whether `wanted` are lines of `have` in this order (others may come between)."""
+    at = 0
+    for line in wanted:
+        try:
+            at = have.index(line, at) + 1
+        except ValueError:
+            return False
+    return True
+
+
 def main():
     marked = blocks(PAGE.read_text())
-    if not marked:
-        fail(f"{PAGE.relative_to(ROOT)} marks no block")
+    check_markers(marked)
 
     if TREE.exists():
         shutil.rmtree(TREE)
@@ -150,7 +187,7 @@ def main():
     before = snapshot(TREE)
 
     by_hand = [apply(action, block, line) for action, block, line in marked
-               if action.split(" ")[0] in ("write", "append", "insert")]
+               if action.split(" ")[0] in BY_HAND]
     run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "generate"], TREE, COPY_TARGET)
 
     after = snapshot(TREE)
@@ -159,10 +196,12 @@ def main():
     for action, block, line in marked:
         verb, _, path = action.partition(" ")
         if verb == "generated":
-            have = {l.strip() for l in after.get(path, b"").decode().split("\n")}
-            for wanted in filter(None, (l.strip() for l in block.split("\n"))):
-                if wanted not in have:
-                    problems.append(f"line {line}: {path} has no line {wanted!r}")
+            wanted = [l.strip() for l in block.split("\n") if l.strip()]
+            have = lines_of(after.get(path, b""))
+            if not in_order(wanted, have):
+                problems.append(f"line {line}: {path} does not have these lines, in this order: {wanted}")
+            elif before.get(path) is not None and in_order(wanted, lines_of(before[path])):
+                problems.append(f"line {line}: {path} had these lines before the generator ran")
         elif verb == "changes":
             listed = set(filter(None, (l.strip() for l in block.split("\n"))))
             for path in sorted(changed - listed):
@@ -174,19 +213,30 @@ def main():
 
     golden = run(["cargo", "test", "--locked", "-p", "ecs-iam-roles-core", "--test", "golden"],
                  TREE, COPY_TARGET)
-    names = [m.group(1) for action, block, _ in marked if action == "append core/tests/golden.rs"
+    names = [m.group(1) for action, block, _ in marked if action == GOLDEN_TESTS
              for m in [re.search(r"fn (\w+)\(", block)] if m]
+    if not names:
+        fail(f"the `{GOLDEN_TESTS}` block defines no test function")
     for name in names:
         if f"test {name} ... ok" not in golden:
             fail(f"the golden test {name} did not run and pass in the copy")
     run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "check"], TREE, COPY_TARGET)
     run(["python3", "scripts/check-docs.py"], TREE, COPY_TARGET)
-    run(["cargo", "check", "--locked", "-q", "-p", "ecs-iam-roles", "--tests"], TREE,
+    for manifest in ("Cargo.toml", "core/Cargo.toml"):
+        path = TREE / manifest
+        text, count = re.subn(r'(?m)^version = "[^"]*"$', f'version = "{COPY_VERSION}"',
+                              path.read_text(), count=1)
+        if count != 1:
+            fail(f"{manifest} has no version line to change in the copy")
+        path.write_text(text)
+    # The repository's target directory: the dependencies clippy has checked are reused. Check
+    # mode writes no binary, and the copy's packages have a version of their own (above).
+    run(["cargo", "check", "--offline", "-q", "-p", "ecs-iam-roles", "--tests"], TREE,
         ROOT / "target")
     generated = sorted(changed - set(by_hand))
     print(f"worked-example: {len(set(by_hand))} files by hand, {len(generated)} generated; "
-          f"golden test {', '.join(names) or '(none)'} passed; xtask check, the links and the "
-          f"function's tests (type-checked) pass in the copy")
+          f"golden test {', '.join(names)} passed; xtask check, the links and the function's "
+          f"tests (type-checked) pass in the copy")
 
 
 if __name__ == "__main__":
