@@ -379,10 +379,11 @@ pub trait RoleKind: KindProperties {
 /// Declares a kind's typed properties once: the struct and its `KindProperties` (the table of
 /// its properties, the parser that reads each of them once into its field, and the fingerprint
 /// of the typed values), so they cannot disagree. Each field says how it is read: `text`
-/// (`Option<String>`), `required_text` (`String`), `flag` (`bool`), `list` (required,
-/// `Vec<String>`), `list_or_empty` (`Vec<String>`, empty when absent), `optional_list`
-/// (`Option<Vec<String>>`) or `enum_list` (required, `Vec<T>` of an enum that parses from the
-/// names the property's check accepts).
+/// (`Option<T>`), `required_text` (`T`), `flag` (`bool`), `list` (`Vec<T>`), `list_or_empty`
+/// (`Vec<T>`, empty when absent), `optional_list` (`Option<Vec<T>>`), where `T` is `String` or an
+/// ARN newtype (`crate::arns`), or `enum_list` (`Vec<E>` of an enum that parses from exactly the
+/// names the property's check accepts and writes them back, `PropertyValue`). `required_text`,
+/// `list` and `enum_list` need a `.required()` property (the compiler checks it).
 macro_rules! kind_properties {
     (
         $(#[$meta:meta])*
@@ -453,17 +454,25 @@ macro_rules! read_property {
                 .map($crate::arns::FromChecked::from_checked),
         )
     };
-    (required_text, $reader:ident, $property:expr) => {
+    (required_text, $reader:ident, $property:expr) => {{
+        // Absent, it would be None with no error recorded, and the kind would vanish.
+        const {
+            assert!(
+                $property.required,
+                "required_text needs a .required() property"
+            )
+        };
         $reader
             .text($property)
             .map($crate::arns::FromChecked::from_checked)
-    };
+    }};
     (flag, $reader:ident, $property:expr) => {
         Some($reader.flag($property))
     };
-    (list, $reader:ident, $property:expr) => {
+    (list, $reader:ident, $property:expr) => {{
+        const { assert!($property.required, "list needs a .required() property") };
         $reader.list($property).map($crate::kinds::checked_items)
-    };
+    }};
     (list_or_empty, $reader:ident, $property:expr) => {{
         let present = $reader.has($property.name);
         match $reader.list($property) {
@@ -472,12 +481,24 @@ macro_rules! read_property {
             None => Some(vec![]),
         }
     }};
-    (enum_list, $reader:ident, $property:expr) => {
-        // Each entry passed the property's check, which accepts exactly the enum's names.
-        $reader
-            .list($property)
-            .map(|items| items.iter().filter_map(|item| item.parse().ok()).collect())
-    };
+    (enum_list, $reader:ident, $property:expr) => {{
+        const { assert!($property.required, "enum_list needs a .required() property") };
+        $reader.list($property).map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    // Each entry passed the property's check, which accepts exactly the enum's
+                    // names.
+                    let parsed = item.parse().ok();
+                    debug_assert!(
+                        parsed.is_some(),
+                        "{item:?} passed the check but does not parse"
+                    );
+                    parsed
+                })
+                .collect()
+        })
+    }};
     (optional_list, $reader:ident, $property:expr) => {{
         let present = $reader.has($property.name);
         let items = $reader.list($property);

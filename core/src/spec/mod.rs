@@ -68,9 +68,10 @@ impl Spec {
 
     /// A stable text for these properties (same properties, same text), whatever order or
     /// scalar form (`"true"`, `true`) they arrived in: JSON of the typed values with sorted
-    /// keys, absent optional properties (and empty lists whose absence means empty) left out. A replacement's PhysicalResourceId is derived from it, so it must not
-    /// change with a Rust release or a refactoring (as `Debug` output may), only with the
-    /// properties; a test pins it.
+    /// keys, absent optional properties (and empty lists whose absence means empty) left out.
+    /// A replacement's PhysicalResourceId is derived from it, so it must not change with a Rust
+    /// release or a refactoring (as `Debug` output may), only with the properties; tests pin
+    /// it.
     pub fn fingerprint(&self) -> String {
         // Destructured without `..`: a new field does not compile until it is placed here.
         let Spec {
@@ -365,7 +366,14 @@ fn parse_role(c: &mut Checker, kind: Kind, value: &Value, context: Context) -> O
     } else {
         None
     };
-    let spec = kind.parse(&mut reader)?;
+    let errors_before = reader.errors_recorded();
+    let spec = kind.parse(&mut reader);
+    // A kind that parses to nothing has said why; otherwise it would vanish from `Roles`.
+    debug_assert!(
+        spec.is_some() || reader.errors_recorded() > errors_before,
+        "{kind} parsed to nothing without an error"
+    );
+    let spec = spec?;
     Some(RoleSpec {
         role_name,
         kind: spec,

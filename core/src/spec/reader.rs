@@ -175,7 +175,7 @@ impl<'a> KindReader<'a> {
 
     /// A string or ARN property: None when absent or invalid (and then recorded, as is a
     /// required property that is missing).
-    pub fn text(&mut self, property: &TextProperty) -> Option<String> {
+    pub(crate) fn text(&mut self, property: &TextProperty) -> Option<String> {
         self.require(property.name, property.required);
         let (object, prefix, name) = (self.object, self.prefix.as_str(), property.name);
         if property.arn {
@@ -187,14 +187,19 @@ impl<'a> KindReader<'a> {
         }
     }
 
+    /// How many errors the request's properties have so far.
+    pub(super) fn errors_recorded(&self) -> usize {
+        self.checker.errors.len()
+    }
+
     /// Whether the property `name` is set (present and not null).
-    pub fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         !matches!(self.object.get(name), None | Some(Value::Null))
     }
 
     /// A list property: None when absent or invalid (and then recorded); a required list must
     /// name at least one entry, and no list names one twice.
-    pub fn list(&mut self, property: &ListProperty) -> Option<Vec<String>> {
+    pub(crate) fn list(&mut self, property: &ListProperty) -> Option<Vec<String>> {
         self.require(property.name, property.required);
         let (check, arns) = (property.check, property.arn);
         let key = format!("{}{}", self.prefix, property.name);
@@ -243,7 +248,7 @@ impl<'a> KindReader<'a> {
     }
 
     /// A `true`/`false` property; absent (or invalid, which is recorded) is false.
-    pub fn flag(&mut self, property: &FlagProperty) -> bool {
+    pub(crate) fn flag(&mut self, property: &FlagProperty) -> bool {
         self.checker
             .boolean(self.object, &self.prefix, property.name, false)
     }
