@@ -171,9 +171,11 @@ pub fn build(spec: &Spec, owner: &Owner) -> DesiredState {
     }
     let generated = |label: &str| generated_name(env, owner.logical_id, owner.physical_id, label);
     // Every role's name first: a kind's design may name another kind's role (`Events`).
+    // (`ServiceLinked` makes no role of its own, so it has no name here.)
     let names: BTreeMap<Kind, String> = spec
         .roles
         .iter()
+        .filter(|(kind, _)| kind.has_role())
         .map(|(&kind, role)| {
             let name = role.role_name.clone().unwrap_or_else(|| {
                 let prefix = kind.role_name_prefix();

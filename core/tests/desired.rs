@@ -95,3 +95,37 @@ fn path_boundary_and_tags_reach_every_role_and_policy() {
     assert_eq!(policy.tags[OWNER_TAG_KEY], "p");
     assert!(role.managed_policy_arns.contains(&policy.arn));
 }
+
+/// What a kind says it makes (`RoleKind::MAKES`) is what its design is: a role of its own, or
+/// the account's service-linked roles (which get no role name, generated or given).
+#[test]
+fn every_kind_designs_what_it_says_it_makes() {
+    use ecs_iam_roles_core::kinds::{Design, DesignContext, Kind, Makes};
+    let env = env();
+    for &kind in Kind::ALL {
+        for sample in kind.samples() {
+            let mut roles = serde_json::Map::new();
+            roles.insert(kind.name().to_string(), sample.clone());
+            let spec = spec::parse(&json!({ "Roles": roles })).unwrap();
+            let role = &spec.roles[&kind];
+            let arns = Default::default();
+            let cx = DesignContext {
+                env: &env,
+                role_arns: &arns,
+            };
+            let design = role.kind.design(&cx);
+            match kind.makes() {
+                Makes::Role => assert!(matches!(design, Design::Role(_)), "{kind} {sample}"),
+                Makes::ServiceLinkedRoles => {
+                    assert!(
+                        matches!(design, Design::ServiceLinked(_)),
+                        "{kind} {sample}"
+                    );
+                    assert_eq!(role.role_name, None, "{kind}");
+                    let state = build(&spec, &Owner::new(&env, "R", "s-R-1"));
+                    assert!(state.roles.is_empty() && !state.service_linked.is_empty());
+                }
+            }
+        }
+    }
+}
