@@ -3,8 +3,8 @@
 use super::{check_belongs, env_of, Lifecycle, Outcome, Outputs};
 use crate::desired::{self, DesiredState, Owner};
 use crate::error::Error;
+use crate::identity::is_failed_marker;
 use crate::identity::StackEnv;
-use crate::identity::{self, is_failed_marker};
 use crate::plan::{self, ActualState, Ownership, Replaced, Stray, UpdateFound, UpdateStrategy};
 use crate::spec::Spec;
 use serde_json::Value;
@@ -31,43 +31,41 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
             Err(error) => return Outcome::new(cur, Err(error)),
         }
     };
-    let found = read.as_ref().map(UpdateRead::found);
-    let strategy = plan::decide_update(cur, found.as_ref());
-    match (strategy, read.as_ref()) {
-        (UpdateStrategy::InPlace { stray }, Some(read)) => {
-            let result = in_place(cx, cur, read, stray).await;
+    // Nothing is read only for a failed Create's marker.
+    let Some(read) = read else {
+        return create_anew(cx, request).await;
+    };
+    match plan::decide_update(cur, Some(&read.found())) {
+        UpdateStrategy::InPlace { stray } => {
+            let result = in_place(cx, cur, &read, stray).await;
             if result.is_ok() {
                 cx.settle(read.spec.propagation_delay()).await;
             }
             Outcome::new(cur, result)
         }
-        (UpdateStrategy::ReturnTo { to, reasons }, Some(read)) => {
+        UpdateStrategy::ReturnTo { to, reasons } => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
             tracing::info!(previous = to.id, "returning to the replaced resource");
-            replace(cx, cur, read, to.id, to.state, to.actual).await
+            replace(cx, cur, &read, to.id, to.state, to.actual).await
         }
-        (UpdateStrategy::Replace { reasons }, Some(read)) => {
+        UpdateStrategy::Replace { reasons } => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
-            let updating = plan::Updating {
-                env: &read.env,
-                stack_id: request.stack_id,
-                logical_id: request.logical_id,
-                current: cur,
-                old_properties: request.old_properties,
-            };
-            let plan::Replacement { id, desired } = plan::replacement(&read.spec, &updating);
+            let plan::Replacement { id, desired } =
+                plan::replacement(&read.spec, &read.updating(request));
             match cx.read(&[&desired], false).await {
-                Ok(before) => replace(cx, cur, read, &id, &desired, &before).await,
+                Ok(before) => replace(cx, cur, &read, &id, &desired, &before).await,
                 Err(error) => Outcome::new(cur, Err(error)),
             }
         }
-        // Nothing is read only for a failed Create's marker.
-        (UpdateStrategy::CreateAnew, _) | (_, None) => {
-            tracing::info!("Update of a resource whose Create failed: creating it");
-            let r = request;
-            super::create(cx, r.stack_id, r.logical_id, r.request_id, r.properties).await
-        }
+        UpdateStrategy::CreateAnew => create_anew(cx, request).await,
     }
+}
+
+/// An Update of a resource whose Create failed: make it as a Create would.
+async fn create_anew(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> Outcome {
+    tracing::info!("Update of a resource whose Create failed: creating it");
+    let r = request;
+    super::create(cx, r.stack_id, r.logical_id, r.request_id, r.properties).await
 }
 
 /// What an Update read before deciding.
@@ -78,7 +76,7 @@ struct UpdateRead {
     in_place: DesiredState,
     old: Option<DesiredState>,
     /// What a replacement to the old properties that never answered would have made.
-    stray: Option<(String, DesiredState)>,
+    stray: Option<plan::Replacement>,
     actual: ActualState,
     /// The resource to return to, if any.
     replaced: Option<ReplacedRead>,
@@ -93,12 +91,23 @@ struct ReplacedRead {
 }
 
 impl UpdateRead {
+    /// The resource being updated, in the stack this Update read.
+    fn updating<'a>(&'a self, request: &'a UpdateRequest<'a>) -> plan::Updating<'a> {
+        plan::Updating {
+            env: &self.env,
+            stack_id: request.stack_id,
+            logical_id: request.logical_id,
+            current: request.current,
+            old_properties: request.old_properties,
+        }
+    }
+
     fn found(&self) -> UpdateFound<'_> {
         UpdateFound {
             new: &self.in_place,
             old: self.old.as_ref(),
             actual: &self.actual,
-            stray: self.stray.as_ref().map(|(id, state)| (id.as_str(), state)),
+            stray: self.stray.as_ref(),
             replaced: self.replaced.as_ref().map(|r| Replaced {
                 id: &r.id,
                 state: &r.state,
@@ -127,14 +136,20 @@ async fn read_for_update(
     // A replacement of this resource to the old properties that never answered (cut off by
     // the deadline) made its roles under an id CloudFormation never learned; this Update (the
     // rollback) is the last chance to find them.
-    let stray = old_spec.as_ref().filter(|old| **old != spec).map(|old| {
-        let id = identity::replacement_id(&env, stack_id, logical_id, cur, &old.fingerprint());
-        let state = desired::build(old, &Owner::new(&env, logical_id, &id));
-        (id, state)
-    });
+    let updating = plan::Updating {
+        env: &env,
+        stack_id,
+        logical_id,
+        current: cur,
+        old_properties: request.old_properties,
+    };
+    let stray = old_spec
+        .as_ref()
+        .filter(|old| **old != spec)
+        .map(|old| plan::unanswered_replacement(old, &updating));
     let mut states = vec![&in_place];
     states.extend(old.as_ref());
-    states.extend(stray.as_ref().map(|(_, state)| state));
+    states.extend(stray.as_ref().map(|stray| &stray.desired));
     let actual = cx.read(&states, false).await?;
     // An UPDATE_ROLLBACK returns to the resource this one replaced, if it is still there.
     let replaced = match plan::rollback_target(cur, &in_place, old.as_ref(), &actual) {

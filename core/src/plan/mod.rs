@@ -37,7 +37,8 @@ pub use policy::{normalize_policy, same_policy};
 pub use teardown::{teardown, undo};
 pub use update::{
     decide_update, owns_any, replaced_by, replacement, replacement_reasons, rollback_target,
-    unwanted, Replaced, Replacement, Stray, UpdateFound, UpdateStrategy, Updating,
+    unanswered_replacement, unwanted, Replaced, Replacement, Stray, UpdateFound, UpdateStrategy,
+    Updating,
 };
 
 /// Why no plan can bring IAM to the desired state.

@@ -180,7 +180,7 @@ pub struct UpdateFound<'a> {
     pub actual: &'a ActualState,
     /// A replacement of this resource to the old properties that never answered (cut off by the
     /// deadline): the id it made its roles under, and the old properties' state under that id.
-    pub stray: Option<(&'a str, &'a DesiredState)>,
+    pub stray: Option<&'a Replacement>,
     /// The resource to return to ([`rollback_target`]), read under its own id; None when there
     /// is none.
     pub replaced: Option<Replaced<'a>>,
@@ -262,9 +262,9 @@ pub fn decide_update<'a>(current: &str, found: Option<&UpdateFound<'a>>) -> Upda
         .unwrap_or_default();
     if reasons.is_empty() {
         // What the stray took over was handed back by converging; what it made alone goes.
-        let stray = found.stray.map(|(id, state)| Stray {
-            id: id.to_string(),
-            leftovers: unwanted(state, found.new, found.actual),
+        let stray = found.stray.map(|stray| Stray {
+            id: stray.id.clone(),
+            leftovers: unwanted(&stray.desired, found.new, found.actual),
         });
         return UpdateStrategy::InPlace { stray };
     }
@@ -368,13 +368,16 @@ mod tests {
     fn in_place_removes_only_what_the_stray_made_alone() {
         let (old, new) = (state(&["a", "gone"]), state(&["a"]));
         // The stray made `gone` (and took over `a`, which the in-place state names too).
-        let stray_state = state(&["a", "gone"]);
+        let stray_state = Replacement {
+            id: STRAY.into(),
+            desired: state(&["a", "gone"]),
+        };
         let actual = holding(&[("a", CURRENT), ("gone", STRAY)]);
         let found = UpdateFound {
             new: &new,
             old: Some(&old),
             actual: &actual,
-            stray: Some((STRAY, &stray_state)),
+            stray: Some(&stray_state),
             replaced: None,
         };
         let UpdateStrategy::InPlace { stray: Some(stray) } = decide_update(CURRENT, Some(&found))
@@ -472,6 +475,23 @@ pub struct Updating<'a> {
     pub current: &'a str,
     /// Its `ResourceProperties` before the Update.
     pub old_properties: &'a Value,
+}
+
+/// What a replacement of `updating`'s resource to its old properties `old` made, if it never
+/// answered (cut off by the deadline): the id CloudFormation never learned, which the rollback
+/// Update that follows is the last chance to find, and the roles and policies it named (by name;
+/// their tags are not read).
+pub fn unanswered_replacement(old: &Spec, updating: &Updating) -> Replacement {
+    let Updating {
+        env,
+        stack_id,
+        logical_id,
+        current,
+        ..
+    } = *updating;
+    let id = identity::replacement_id(env, stack_id, logical_id, current, &old.fingerprint());
+    let desired = desired::build(old, &Owner::new(env, logical_id, &id));
+    Replacement { id, desired }
 }
 
 /// What a replacing Update of `updating` to `spec` makes.
