@@ -171,6 +171,13 @@ impl Lifecycle<'_> {
             changed: None,
         })?;
         tracing::info!(plan = %plan, "plan");
+        // The execution role's policy allows each call only in this order (the tests run the
+        // debug build, so every plan they make is checked against the rule).
+        debug_assert_eq!(
+            crate::order::violations(&plan, actual, self.required_boundary()),
+            Vec::<String>::new(),
+            "{plan}"
+        );
         self.session.apply(&plan).await.map_err(Failure::applying)?;
         if plan.ops().any(|op| op.changes_access()) {
             self.access_changed.store(true, Ordering::Relaxed);

@@ -57,15 +57,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Operations sorted into their stages, in stage order; empty stages are left out.
-    pub fn staged(ops: impl IntoIterator<Item = (Stage, Op)>) -> Plan {
-        let mut steps = Steps::default();
-        for (stage, op) in ops {
-            steps.add(stage, op);
-        }
-        steps.into_plan()
-    }
-
     /// This plan's phases after `first`'s.
     pub fn after(mut self, first: Plan) -> Plan {
         let mut phases = first.phases;
