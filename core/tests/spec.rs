@@ -1100,14 +1100,49 @@ fn the_fingerprint_of_every_kinds_properties_is_pinned() {
     );
 }
 
+/// The rest of the forms, pinned: a boundary, tags, a KMS key list, `SsoRegion` and an
+/// `ExternalId` (the same text the reader-recorded fingerprint gave).
+#[test]
+fn the_fingerprint_of_the_other_forms_is_pinned() {
+    let properties = json!({
+        "PermissionsBoundary": "arn:aws:iam::123456789012:policy/b/Boundary",
+        "Tags": [{"Key": "team", "Value": "platform"}, {"Key": "cost", "Value": "42"}],
+        "RestrictTrustToAccount": false,
+        "Roles": {
+            "TaskExecution": {
+                "KmsKeyArns": ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+                "Secrets": ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"],
+            },
+            "SsoManagement": {"TrustedPrincipalArn": "arn:aws:iam::111122223333:role/h", "ExternalId": "x2", "SsoRegion": "us-east-1"},
+            "Infrastructure": {"Uses": ["ExpressServices"]},
+        }
+    });
+    let spec = parse_known(&properties, Context::default()).unwrap();
+    assert_eq!(
+        spec.fingerprint(),
+        concat!(
+            r#"{"AdoptExisting":false,"Path":"/","PermissionsBoundary":"arn:aws:iam::123456789012:policy/b/Boundary","#,
+            r#""RestrictTrustToAccount":false,"Roles":{"#,
+            r#""Infrastructure":{"LeastPrivilege":false,"Uses":["ExpressServices"]},"#,
+            r#""SsoManagement":{"ExternalId":"x2","LeastPrivilege":false,"Region":"us-east-1","TrustedPrincipalArn":"arn:aws:iam::111122223333:role/h"},"#,
+            r#""TaskExecution":{"KmsKeyArns":["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],"LeastPrivilege":false,"Secrets":["arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"]}},"#,
+            r#""Tags":{"cost":"42","team":"platform"}}"#,
+        )
+    );
+}
+
 /// A list that defaults to empty means the same given empty or left out, so it fingerprints
 /// the same. (Until the fingerprint was computed from the typed properties, an explicitly empty
 /// one was recorded as `[]`: such a spec's replacement id moved once, on purpose.)
 #[test]
 fn an_empty_list_fingerprints_as_an_absent_one() {
-    let given =
-        parse(&json!({"Roles": {"TaskExecution": {"KmsKeyArns": [], "Secrets": []}}})).unwrap();
-    let absent = parse(&json!({"Roles": {"TaskExecution": {}}})).unwrap();
+    let given = parse(&json!({"Roles": {
+        "TaskExecution": {"KmsKeyArns": [], "Secrets": [], "EnvironmentFiles": [], "ManagedPolicyArns": []},
+        "Task": {"ClusterName": "c", "ManagedPolicyArns": []},
+    }}))
+    .unwrap();
+    let absent =
+        parse(&json!({"Roles": {"TaskExecution": {}, "Task": {"ClusterName": "c"}}})).unwrap();
     assert_eq!(given.fingerprint(), absent.fingerprint());
     assert_eq!(given, absent);
 }
