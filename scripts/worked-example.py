@@ -15,12 +15,12 @@ The page marks its blocks with an HTML comment just before the fence:
 In the copy (target/worked-example/tree: the repository's tracked and untracked-but-not-ignored
 files as they are now) it writes the by-hand blocks, runs `cargo run -p xtask -- generate`,
 checks the generated blocks (in order, and new) and the list of changes, then runs the core's
-golden tests (the new kind's must pass), `xtask check` and scripts/check-docs.py, and type-checks
+golden tests (the new kind's golden file must be among those checked), `xtask check` and scripts/check-docs.py, and type-checks
 the function's tests (`cargo check --tests`, in the repository's own target directory so that the
 dependencies checked by clippy are reused: check mode writes no binary, and the copy's packages
 are given a version of their own so that their artifacts do not take the repository's places).
 Standard library only. Exit status 1, saying what is wrong, when the page and the code disagree,
-or when the page lacks a `changes` block, a `generated` block or a golden test.
+or when the page lacks a `changes` block, a `generated` block or a golden file.
 """
 
 import os
@@ -136,7 +136,7 @@ def run(command, cwd, target_dir, quiet=True):
 
 VERBS = ("write", "append", "insert", "generated", "changes")
 BY_HAND = ("write", "append", "insert")
-GOLDEN_TESTS = "append core/tests/golden.rs"
+GOLDEN_DIR = "core/tests/golden/"
 # The copy's own packages get this version for the type-check in the repository's target
 # directory: cargo names a path package's artifacts by its path in the workspace, its name and
 # its version, so without it the copy's would take the repository's own places there.
@@ -153,8 +153,14 @@ def check_markers(marked):
         fail(f"{PAGE.relative_to(ROOT)} needs exactly one `changes` block, has {verbs.count('changes')}")
     if "generated" not in verbs:
         fail(f"{PAGE.relative_to(ROOT)} shows nothing the generator writes (no `generated` block)")
-    if GOLDEN_TESTS not in (action for action, _, _ in marked):
-        fail(f"{PAGE.relative_to(ROOT)} adds no golden test (no `{GOLDEN_TESTS}` block)")
+    if not golden_files(marked):
+        fail(f"{PAGE.relative_to(ROOT)} writes no golden file (no `write {GOLDEN_DIR}NAME.json` block)")
+
+
+def golden_files(marked):
+    """The golden files the page writes, by name."""
+    return [action.split(" ", 1)[1][len(GOLDEN_DIR):] for action, _, _ in marked
+            if action.startswith(f"write {GOLDEN_DIR}") and action.endswith(".json")]
 
 
 def lines_of(data):
@@ -211,15 +217,12 @@ def main():
     if problems:
         fail("the page and the code disagree:\n  " + "\n  ".join(problems))
 
-    golden = run(["cargo", "test", "--locked", "-p", "ecs-iam-roles-core", "--test", "golden"],
-                 TREE, COPY_TARGET)
-    names = [m.group(1) for action, block, _ in marked if action == GOLDEN_TESTS
-             for m in [re.search(r"fn (\w+)\(", block)] if m]
-    if not names:
-        fail(f"the `{GOLDEN_TESTS}` block defines no test function")
+    golden = run(["cargo", "test", "--locked", "-p", "ecs-iam-roles-core", "--test", "golden",
+                  "--", "--nocapture"], TREE, COPY_TARGET)
+    names = golden_files(marked)
     for name in names:
-        if f"test {name} ... ok" not in golden:
-            fail(f"the golden test {name} did not run and pass in the copy")
+        if f"checked {name}" not in golden:
+            fail(f"the golden tests did not check {GOLDEN_DIR}{name} in the copy")
     run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "check"], TREE, COPY_TARGET)
     run(["python3", "scripts/check-docs.py"], TREE, COPY_TARGET)
     for manifest in ("Cargo.toml", "core/Cargo.toml"):
@@ -235,7 +238,7 @@ def main():
         ROOT / "target")
     generated = sorted(changed - set(by_hand))
     print(f"worked-example: {len(set(by_hand))} files by hand, {len(generated)} generated; "
-          f"golden test {', '.join(names)} passed; xtask check, the links and the function's "
+          f"golden file {', '.join(names)} checked; xtask check, the links and the function's "
           f"tests (type-checked) pass in the copy")
 
 

@@ -141,6 +141,25 @@ fn check(file: &str) {
     }
 }
 
+/// Every file of tests/golden/, those the tests below name included: a new kind's golden file is
+/// checked without a test of its own.
+#[test]
+fn every_golden_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7, "{files:?}");
+    for file in &files {
+        check(file);
+        // scripts/worked-example.py looks for this line.
+        println!("checked {file}");
+    }
+}
+
 #[test]
 fn all_five_kinds_as_documented() {
     check("all-five.json");
