@@ -20,6 +20,7 @@ mod op;
 mod ownership;
 mod phases;
 mod policy;
+mod replacement;
 mod teardown;
 mod update;
 
@@ -34,11 +35,11 @@ pub use ownership::{
 };
 pub use phases::{Phase, Plan, Stage};
 pub use policy::{normalize_policy, same_policy};
+pub use replacement::{replacement, unanswered_replacement, Replacement, Updating};
 pub use teardown::{teardown, undo};
 pub use update::{
-    decide_update, owns_any, replaced_by, replacement, replacement_reasons, rollback_target,
-    unanswered_replacement, unwanted, Replaced, Replacement, Stray, UpdateFound, UpdateStrategy,
-    Updating,
+    decide_update, owns_any, replaced_by, replacement_reasons, rollback_target, unwanted, Replaced,
+    Stray, UpdateFound, UpdateStrategy,
 };
 
 /// Why no plan can bring IAM to the desired state.
