@@ -7,7 +7,7 @@ use crate::iam_rules::{
     check_kms_key_arn, check_lambda_function_arn, check_policy_arn, check_principal_arn,
     check_role_arn, check_s3_object_arn, check_secret_or_parameter_arn,
 };
-use crate::kinds::PropertyValue;
+use crate::kinds::{ArnType, Check, PropertyValue};
 use serde_json::Value;
 use std::fmt;
 
@@ -39,6 +39,10 @@ macro_rules! checked_arns {
             pub fn parts(&self) -> Arn<'_> {
                 Arn::parse(&self.0).expect("the property reader made it from a parsed ARN")
             }
+        }
+
+        impl ArnType for $name {
+            const CHECK: Check = $check;
         }
 
         impl FromChecked for $name {

@@ -6,14 +6,13 @@
 use super::documents::{allow, policy};
 use super::{Design, DesignContext, ListProperty, Property, RoleDesign, RoleKind, Trust};
 use crate::arns::FunctionArn;
-use crate::iam_rules::check_lambda_function_arn;
 use serde_json::{json, Value};
 
 /// The inline policy with `lambda:InvokeFunction`.
 pub const INLINE_POLICY_NAME: &str = "InvokeHooks";
 
-const FUNCTION_ARNS: ListProperty =
-    Property::arn_list("FunctionArns", check_lambda_function_arn).required();
+const FUNCTION_ARNS: ListProperty<FunctionArn> =
+    Property::arn_list::<FunctionArn>("FunctionArns").required();
 
 kind_properties! {
     /// `Roles.DeploymentHooks`'s properties, typed.

@@ -8,7 +8,6 @@ use super::{
     RoleKind, Trust,
 };
 use crate::arns::RoleArn;
-use crate::iam_rules::check_role_arn;
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
@@ -17,7 +16,7 @@ pub const EVENTS_ROLE_POLICY: &str = "/service-role/AmazonEC2ContainerServiceEve
 /// The inline policy with `iam:PassRole`.
 pub const INLINE_POLICY_NAME: &str = "PassTaskRoles";
 
-const PASS_ROLE_ARNS: ListProperty = Property::arn_list("PassRoleArns", check_role_arn);
+const PASS_ROLE_ARNS: ListProperty<RoleArn> = Property::arn_list("PassRoleArns");
 
 kind_properties! {
     /// `Roles.Events`'s properties, typed.

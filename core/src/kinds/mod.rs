@@ -13,18 +13,17 @@ pub mod documents;
 
 use crate::arns::{PolicyArn, PrincipalArn};
 use crate::iam_rules::{
-    check_external_id, check_instance_profile_name, check_policy_arn, check_policy_name,
-    check_principal_arn, check_role_name,
+    check_external_id, check_instance_profile_name, check_policy_name, check_role_name,
 };
 use crate::identity::StackEnv;
 use crate::spec::{KindReader, PropertyError};
 pub use documents::{
     CustomerPolicy, Design, InstanceProfileDesign, RoleDesign, ServiceLinkedRole, Trust,
 };
-pub(crate) use properties::{checked_items, fingerprint_value, read_property};
+pub(crate) use properties::{fingerprint_value, read_property, typed, typed_items};
 pub use properties::{
-    Check, CheckedProperty, FlagProperty, Form, KindProperties, ListProperty, Many, One, Property,
-    PropertyValue, Shape, TextProperty,
+    ArnType, Check, CheckedProperty, FlagProperty, Form, KindProperties, ListProperty, Many, One,
+    Property, PropertyValue, Shape, TextProperty,
 };
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,12 +35,12 @@ pub const POLICY_NAME: TextProperty = Property::text("PolicyName", check_policy_
 /// A kind's narrower variant (see the kind's file for what it drops).
 pub const LEAST_PRIVILEGE: FlagProperty = Property::flag("LeastPrivilege");
 /// The one IAM role or user that may assume a role (Granted's access handler).
-pub const TRUSTED_PRINCIPAL_ARN: TextProperty =
-    Property::arn("TrustedPrincipalArn", check_principal_arn).required();
+pub const TRUSTED_PRINCIPAL_ARN: TextProperty<PrincipalArn> =
+    Property::arn::<PrincipalArn>("TrustedPrincipalArn").required();
 /// Customer-managed policies of the stack's own (under `ManagedPath`) to attach besides the
 /// kind's: the application's own permissions (`Task`, `TaskExecution`).
-pub const MANAGED_POLICY_ARNS: ListProperty =
-    Property::arn_list("ManagedPolicyArns", check_policy_arn);
+pub const MANAGED_POLICY_ARNS: ListProperty<PolicyArn> =
+    Property::arn_list::<PolicyArn>("ManagedPolicyArns");
 /// IAM's highest quota of managed policies per role (10 by default, raised on request up to 20):
 /// more can never be attached. Below it, an account at its quota answers LimitExceeded.
 pub const MAX_MANAGED_POLICIES_PER_ROLE: usize = 20;

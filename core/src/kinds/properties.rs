@@ -2,6 +2,7 @@
 //! `::list`, `::flag`, …), the table rows they make, `KindProperties` and `kind_properties!`,
 //! which declares a kind's typed properties once.
 
+use crate::arns::FromChecked;
 use crate::spec::KindReader;
 use serde_json::{Map, Value};
 use std::marker::PhantomData;
@@ -41,10 +42,11 @@ pub type Check = fn(&str) -> Result<(), String>;
 
 /// A property whose value is checked, read as one string (`TextProperty`, `KindReader::text`)
 /// or as a list of strings (`ListProperty`, `KindReader::list`: no entry twice, and a required
-/// list names at least one). Its type says how it is read, so a kind cannot read a list as a
-/// text.
-#[derive(Debug, Clone, Copy)]
-pub struct CheckedProperty<S> {
+/// list names at least one), each becoming a `T` (a `String`, or an ARN newtype whose own
+/// check it is). Its type says how it is read and what it becomes, so a kind cannot read a list
+/// as a text, nor a principal's ARN into a policy's.
+#[derive(Debug)]
+pub struct CheckedProperty<S, T = String> {
     /// The name under `Roles.<Kind>`.
     pub name: &'static str,
     /// Whether leaving it out is an input error.
@@ -55,7 +57,22 @@ pub struct CheckedProperty<S> {
     pub arn: bool,
     /// Its key in the fingerprint (`Property::fingerprint_key`).
     pub fingerprint_key: &'static str,
-    shape: PhantomData<S>,
+    shape: PhantomData<(S, fn() -> T)>,
+}
+
+// Not derived: a derive would ask `T: Copy`, and only the marker is of `T`.
+impl<S, T> Clone for CheckedProperty<S, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S, T> Copy for CheckedProperty<S, T> {}
+
+/// An ARN newtype (`crate::arns`): the check an ARN property of it gets.
+pub trait ArnType {
+    /// The check of one ARN of this type.
+    const CHECK: Check;
 }
 
 /// How a `CheckedProperty` is read.
@@ -80,10 +97,10 @@ impl Shape for Many {
     const LIST: bool = true;
 }
 
-/// A property read as one string (or ARN).
-pub type TextProperty = CheckedProperty<One>;
-/// A property read as a list of strings (or ARNs).
-pub type ListProperty = CheckedProperty<Many>;
+/// A property read as one string, or one ARN of type `T`.
+pub type TextProperty<T = String> = CheckedProperty<One, T>;
+/// A property read as a list of strings, or of ARNs of type `T`.
+pub type ListProperty<T = String> = CheckedProperty<Many, T>;
 
 /// A property read as `true` or `false`, absent being false (`KindReader::flag`).
 #[derive(Debug, Clone, Copy)]
@@ -100,9 +117,10 @@ impl Property {
         CheckedProperty::new(name, check, false)
     }
 
-    /// An optional ARN, checked by `check` and required to be in the stack's partition.
-    pub const fn arn(name: &'static str, check: Check) -> TextProperty {
-        CheckedProperty::new(name, check, true)
+    /// An optional ARN of type `T`, checked by `T`'s check and required to be in the stack's
+    /// partition.
+    pub const fn arn<T: ArnType>(name: &'static str) -> TextProperty<T> {
+        CheckedProperty::new(name, T::CHECK, true)
     }
 
     /// An optional list of strings, each checked by `check`.
@@ -110,10 +128,10 @@ impl Property {
         CheckedProperty::new(name, check, false)
     }
 
-    /// An optional list of ARNs, each checked by `check` and required to be in the stack's
-    /// partition.
-    pub const fn arn_list(name: &'static str, check: Check) -> ListProperty {
-        CheckedProperty::new(name, check, true)
+    /// An optional list of ARNs of type `T`, each checked by `T`'s check and required to be in
+    /// the stack's partition.
+    pub const fn arn_list<T: ArnType>(name: &'static str) -> ListProperty<T> {
+        CheckedProperty::new(name, T::CHECK, true)
     }
 
     /// An optional `true`/`false`; absent is false.
@@ -125,7 +143,7 @@ impl Property {
     }
 }
 
-impl<S: Shape> CheckedProperty<S> {
+impl<S: Shape, T> CheckedProperty<S, T> {
     const fn new(name: &'static str, check: Check, arn: bool) -> Self {
         CheckedProperty {
             name,
@@ -292,13 +310,14 @@ macro_rules! fingerprint_value {
 pub(crate) use fingerprint_value;
 
 /// One field of `kind_properties!`, read as its form says: Some(value), or None when invalid.
-/// Texts become the field's type through `FromChecked` (a `String`, or an ARN newtype).
+/// Texts become the property's type (`typed`: a `String`, or an ARN newtype), which must be the
+/// field's.
 macro_rules! read_property {
     (text, $reader:ident, $property:expr) => {
         Some(
             $reader
                 .text($property)
-                .map($crate::arns::FromChecked::from_checked),
+                .map(|text| $crate::kinds::typed($property, text)),
         )
     };
     (required_text, $reader:ident, $property:expr) => {{
@@ -311,19 +330,21 @@ macro_rules! read_property {
         };
         $reader
             .text($property)
-            .map($crate::arns::FromChecked::from_checked)
+            .map(|text| $crate::kinds::typed($property, text))
     }};
     (flag, $reader:ident, $property:expr) => {
         Some($reader.flag($property))
     };
     (list, $reader:ident, $property:expr) => {{
         const { assert!($property.required, "list needs a .required() property") };
-        $reader.list($property).map($crate::kinds::checked_items)
+        $reader
+            .list($property)
+            .map(|items| $crate::kinds::typed_items($property, items))
     }};
     (list_or_empty, $reader:ident, $property:expr) => {{
         let present = $reader.has($property.name);
         match $reader.list($property) {
-            Some(items) => Some($crate::kinds::checked_items(items)),
+            Some(items) => Some($crate::kinds::typed_items($property, items)),
             None if present => None,
             None => Some(vec![]),
         }
@@ -352,13 +373,22 @@ macro_rules! read_property {
         if present && items.is_none() {
             None
         } else {
-            Some(items.map($crate::kinds::checked_items))
+            Some(items.map(|items| $crate::kinds::typed_items($property, items)))
         }
     }};
 }
 
-/// A list's entries, each of which passed the property's check, as the field's type.
-pub(crate) fn checked_items<T: crate::arns::FromChecked>(items: Vec<String>) -> Vec<T> {
+/// A value that passed `property`'s check, as the property's type (and so the field's: the
+/// compiler refuses a field of another type).
+pub(crate) fn typed<S, T: FromChecked>(_property: &CheckedProperty<S, T>, text: String) -> T {
+    T::from_checked(text)
+}
+
+/// A list's entries, each of which passed `property`'s check, as the property's type.
+pub(crate) fn typed_items<T: FromChecked>(
+    _property: &CheckedProperty<Many, T>,
+    items: Vec<String>,
+) -> Vec<T> {
     items.into_iter().map(T::from_checked).collect()
 }
 pub(crate) use read_property;

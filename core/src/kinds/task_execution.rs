@@ -10,7 +10,6 @@ use super::{
 };
 use crate::arn::Arn;
 use crate::arns::{KmsKeyArn, PolicyArn, S3ObjectArn, SecretOrParameterArn};
-use crate::iam_rules::{check_kms_key_arn, check_s3_object_arn, check_secret_or_parameter_arn};
 use crate::spec::PropertyError;
 use serde_json::{json, Value};
 
@@ -19,9 +18,9 @@ pub const ECS_TASK_EXECUTION_ROLE_POLICY: &str = "/service-role/AmazonECSTaskExe
 /// The inline policy of the optional permissions, present only when one of them is set.
 pub const EXTRAS_POLICY_NAME: &str = "TaskExecutionExtras";
 
-const SECRETS: ListProperty = Property::arn_list("Secrets", check_secret_or_parameter_arn);
-const KMS_KEY_ARNS: ListProperty = Property::arn_list("KmsKeyArns", check_kms_key_arn);
-const ENVIRONMENT_FILES: ListProperty = Property::arn_list("EnvironmentFiles", check_s3_object_arn);
+const SECRETS: ListProperty<SecretOrParameterArn> = Property::arn_list("Secrets");
+const KMS_KEY_ARNS: ListProperty<KmsKeyArn> = Property::arn_list("KmsKeyArns");
+const ENVIRONMENT_FILES: ListProperty<S3ObjectArn> = Property::arn_list("EnvironmentFiles");
 
 kind_properties! {
     /// `Roles.TaskExecution`'s properties, typed.

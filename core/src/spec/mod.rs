@@ -6,9 +6,10 @@ mod reader;
 mod tags;
 
 use crate::arns::{FromChecked, PolicyArn, PrincipalArn};
-use crate::iam_rules::{check_path, check_policy_arn};
+use crate::iam_rules::check_path;
 use crate::kinds::{
-    CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME, ROLE_NAME,
+    ArnType, CheckContext, Kind, KindSpec, INSTANCE_PROFILE_NAME, LEAST_PRIVILEGE, POLICY_NAME,
+    ROLE_NAME,
 };
 pub use reader::display_key;
 use reader::Checker;
@@ -248,7 +249,7 @@ fn parse_with(properties: &Value, context: Context, kind_checks: bool) -> Result
         .checked(top, "", PATH, check_path)
         .unwrap_or_else(|| context.default_path.to_string());
     let permissions_boundary = c
-        .arn(top, "", "PermissionsBoundary", check_policy_arn, context)
+        .arn(top, "", "PermissionsBoundary", PolicyArn::CHECK, context)
         .map(PolicyArn::from_checked);
     let tags = tags::parse_tags(&mut c, top.get("Tags"));
     let adopt_existing = c.boolean(top, "", "AdoptExisting", false);

@@ -175,7 +175,7 @@ impl<'a> KindReader<'a> {
 
     /// A string or ARN property: None when absent or invalid (and then recorded, as is a
     /// required property that is missing).
-    pub(crate) fn text(&mut self, property: &TextProperty) -> Option<String> {
+    pub(crate) fn text<T>(&mut self, property: &TextProperty<T>) -> Option<String> {
         self.require(property.name, property.required);
         let (object, prefix, name) = (self.object, self.prefix.as_str(), property.name);
         if property.arn {
@@ -199,7 +199,7 @@ impl<'a> KindReader<'a> {
 
     /// A list property: None when absent or invalid (and then recorded); a required list must
     /// name at least one entry, and no list names one twice.
-    pub(crate) fn list(&mut self, property: &ListProperty) -> Option<Vec<String>> {
+    pub(crate) fn list<T>(&mut self, property: &ListProperty<T>) -> Option<Vec<String>> {
         self.require(property.name, property.required);
         let (check, arns) = (property.check, property.arn);
         let key = format!("{}{}", self.prefix, property.name);
