@@ -33,7 +33,8 @@ pub struct Property {
     /// How its value is read and checked.
     pub form: Form,
     /// The property's key in the spec's fingerprint (`Spec::fingerprint`): its name, except
-    /// where 0.1.0 recorded it under another, which must stay so that fingerprints do not move.
+    /// where fingerprints have recorded it under another, which must stay so that they do not
+    /// move.
     pub fingerprint_key: &'static str,
 }
 
@@ -163,7 +164,8 @@ impl<S: Shape, T> CheckedProperty<S, T> {
         }
     }
 
-    /// The same property, recorded in the fingerprint under `key` (0.1.0's name for it).
+    /// The same property, recorded in the fingerprint under `key` (the name fingerprints have
+    /// always given it).
     pub const fn fingerprint_key(self, key: &'static str) -> Self {
         CheckedProperty {
             fingerprint_key: key,
@@ -322,12 +324,10 @@ macro_rules! read_property {
     };
     (required_text, $reader:ident, $property:expr) => {{
         // Absent, it would be None with no error recorded, and the kind would vanish.
-        const {
-            assert!(
-                $property.required,
-                "required_text needs a .required() property"
-            )
-        };
+        const _: () = assert!(
+            $property.required,
+            "required_text needs a .required() property"
+        );
         $reader
             .text($property)
             .map(|text| $crate::kinds::typed($property, text))
@@ -336,7 +336,7 @@ macro_rules! read_property {
         Some($reader.flag($property))
     };
     (list, $reader:ident, $property:expr) => {{
-        const { assert!($property.required, "list needs a .required() property") };
+        const _: () = assert!($property.required, "list needs a .required() property");
         $reader
             .list($property)
             .map(|items| $crate::kinds::typed_items($property, items))
@@ -350,8 +350,9 @@ macro_rules! read_property {
         }
     }};
     (enum_list, $reader:ident, $property:expr) => {{
-        const { assert!($property.required, "enum_list needs a .required() property") };
-        $reader.list($property).map(|items| {
+        const _: () = assert!($property.required, "enum_list needs a .required() property");
+        let property: &$crate::kinds::ListProperty<String> = $property;
+        $reader.list(property).map(|items| {
             items
                 .iter()
                 .filter_map(|item| {
