@@ -66,7 +66,7 @@ async fn make(
     } else {
         let fast = plan::converge(&desired, &nothing, &ownership).expect("nothing to refuse");
         tracing::info!(plan = %fast, "plan, assuming nothing exists yet");
-        match cx.session.apply(&fast).await {
+        match cx.apply(&fast, &nothing).await {
             Ok(()) => return Ok(outputs()),
             Err(e) if e.only_already_exists() => Created::from_ops(&e.completed),
             Err(e) => return Err(cx.undo(Failure::applying(e), &desired, &nothing, id).await),

@@ -65,7 +65,7 @@ async fn remove(
     };
     let plan = plan::teardown(&actual, physical_id, cx.required_boundary());
     tracing::info!(plan = %plan, "teardown plan");
-    cx.session.apply(&plan).await?;
+    cx.apply(&plan, &actual).await?;
     Ok(note)
 }
 
@@ -124,7 +124,7 @@ async fn give_back(
     let found = plan::within(&found, &given);
     let plan = plan::converge(&given, &found, &ownership).map_err(Error::from)?;
     tracing::info!(plan = %plan, previous = previous_id, "give-back plan");
-    cx.session.apply(&plan).await?;
+    cx.apply(&plan, &found).await?;
     let mut names: Vec<&str> = given.roles.iter().map(|r| r.name.as_str()).collect();
     names.extend(given.policies.iter().map(|p| p.name.as_str()));
     let note = format!(

@@ -17,7 +17,7 @@ use crate::iam::{ApplyError, Names, Session};
 use crate::identity::StackEnv;
 use crate::identity::{self, stack_env};
 use crate::operator::Operator;
-use crate::plan::{self, ActualState, Created, Ownership};
+use crate::plan::{self, ActualState, Created, Ownership, Plan};
 use crate::spec::{self, Spec};
 use crate::stacks::{Stacks, UPDATE_ROLLBACK_IN_PROGRESS};
 use serde_json::Value;
@@ -150,6 +150,18 @@ impl Lifecycle<'_> {
         self.operator.required_boundary.as_deref()
     }
 
+    /// Apply `plan`, made against `actual`. The execution role's policy allows each call only in
+    /// the order the plan keeps: debug builds (which the tests run) check every plan the function
+    /// applies against that rule first.
+    async fn apply(&self, plan: &Plan, actual: &ActualState) -> Result<(), ApplyError> {
+        debug_assert_eq!(
+            crate::order::violations(plan, actual, self.required_boundary()),
+            Vec::<String>::new(),
+            "{plan}"
+        );
+        self.session.apply(plan).await
+    }
+
     /// What IAM holds of some desired states' roles and policies.
     async fn read(&self, states: &[&DesiredState], for_delete: bool) -> Result<ActualState, Error> {
         let actual = self
@@ -171,14 +183,7 @@ impl Lifecycle<'_> {
             changed: None,
         })?;
         tracing::info!(plan = %plan, "plan");
-        // The execution role's policy allows each call only in this order (the tests run the
-        // debug build, so every plan they make is checked against the rule).
-        debug_assert_eq!(
-            crate::order::violations(&plan, actual, self.required_boundary()),
-            Vec::<String>::new(),
-            "{plan}"
-        );
-        self.session.apply(&plan).await.map_err(Failure::applying)?;
+        self.apply(&plan, actual).await.map_err(Failure::applying)?;
         if plan.ops().any(|op| op.changes_access()) {
             self.access_changed.store(true, Ordering::Relaxed);
         }
@@ -204,7 +209,7 @@ impl Lifecycle<'_> {
             let after = self.read(&[desired], true).await?;
             let plan = plan::undo(&created, before, &after, owner, self.required_boundary());
             tracing::info!(plan = %plan, "undo plan");
-            self.session.apply(&plan).await.map_err(Error::from)
+            self.apply(&plan, &after).await.map_err(Error::from)
         };
         match cleanup.await {
             Ok(()) => Error::TakenBack(error),

@@ -51,13 +51,25 @@ pub(crate) async fn update(cx: &Lifecycle<'_>, request: &UpdateRequest<'_>) -> O
         UpdateStrategy::Replace { reasons } => {
             tracing::info!(reasons = reasons.join("; "), "replacement");
             let plan::Replacement { id, desired } =
-                plan::replacement(&read.spec, &read.updating(request));
+                plan::replacement(&read.spec, &updating(&read.env, request));
             match cx.read(&[&desired], false).await {
                 Ok(before) => replace(cx, cur, &read, &id, &desired, &before).await,
                 Err(error) => Outcome::new(cur, Err(error)),
             }
         }
+        // Only for a failed Create's marker, for which nothing is read (above).
         UpdateStrategy::CreateAnew => create_anew(cx, request).await,
+    }
+}
+
+/// The resource `request` updates, in the stack `env`.
+fn updating<'a>(env: &'a StackEnv, request: &'a UpdateRequest<'a>) -> plan::Updating<'a> {
+    plan::Updating {
+        env,
+        stack_id: request.stack_id,
+        logical_id: request.logical_id,
+        current: request.current,
+        old_properties: request.old_properties,
     }
 }
 
@@ -91,17 +103,6 @@ struct ReplacedRead {
 }
 
 impl UpdateRead {
-    /// The resource being updated, in the stack this Update read.
-    fn updating<'a>(&'a self, request: &'a UpdateRequest<'a>) -> plan::Updating<'a> {
-        plan::Updating {
-            env: &self.env,
-            stack_id: request.stack_id,
-            logical_id: request.logical_id,
-            current: request.current,
-            old_properties: request.old_properties,
-        }
-    }
-
     fn found(&self) -> UpdateFound<'_> {
         UpdateFound {
             new: &self.in_place,
@@ -136,13 +137,7 @@ async fn read_for_update(
     // A replacement of this resource to the old properties that never answered (cut off by
     // the deadline) made its roles under an id CloudFormation never learned; this Update (the
     // rollback) is the last chance to find them.
-    let updating = plan::Updating {
-        env: &env,
-        stack_id,
-        logical_id,
-        current: cur,
-        old_properties: request.old_properties,
-    };
+    let updating = updating(&env, request);
     let stray = old_spec
         .as_ref()
         .filter(|old| **old != spec)
@@ -189,7 +184,9 @@ async fn in_place(
             tracing::info!(plan = %plan, "removing what an unanswered replacement made");
             // Only removal is left: it may use the time kept back for a rollback.
             cx.session.start_cleanup();
-            cx.session.apply(&plan).await.map_err(Error::StrayRemoval)?;
+            cx.apply(&plan, &stray.leftovers)
+                .await
+                .map_err(Error::StrayRemoval)?;
         }
     }
     Ok(desired::outputs(&read.spec, &read.in_place, &read.env))
