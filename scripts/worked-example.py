@@ -6,7 +6,8 @@ The page marks its blocks with an HTML comment just before the fence:
   <!-- worked-example: write PATH -->            the block is the whole file (by hand)
   <!-- worked-example: append PATH -->           the block goes at the end of the file (by hand)
   <!-- worked-example: insert PATH after: TEXT -->   after the one line that is TEXT (by hand)
-  <!-- worked-example: insert PATH before: TEXT -->  before the one line starting TEXT (by hand)
+  <!-- worked-example: insert PATH before: TEXT -->  before the one line starting TEXT
+                                                      (by hand)
   <!-- worked-example: generated PATH -->        each line of the block is a line of PATH once
                                                  the generator has run
   <!-- worked-example: changes -->               every file that differs from the repository's
@@ -15,11 +16,14 @@ The page marks its blocks with an HTML comment just before the fence:
 In the copy (target/worked-example/tree: the repository's tracked and untracked-but-not-ignored
 files as they are now) it writes the by-hand blocks, runs `cargo run -p xtask -- generate`,
 checks the generated blocks (in order, and new) and the list of changes, then runs the core's
-golden tests (the new kind's golden file must be among those checked), `xtask check` and scripts/check-docs.py, and type-checks
-the function's tests (`cargo check --tests`, in the repository's own target directory so that the
-dependencies checked by clippy are reused: check mode writes no binary, and the copy's packages
-are given a version of their own so that their artifacts do not take the repository's places).
-Standard library only. Exit status 1, saying what is wrong, when the page and the code disagree,
+golden tests (the new kind's golden file must be among those checked), `xtask check` and
+scripts/check-docs.py, and type-checks the function's tests (`cargo check --tests`, in the
+repository's own target directory so that the dependencies checked by clippy are reused: check
+mode writes no binary, and the copy's packages are given a version of their own so that their
+artifacts do not take the repository's places).
+The type-check runs offline: scripts/test.sh runs this after clippy, which has fetched and checked
+every dependency. Standard library only. Exit status 1, saying what is wrong, when the page and
+the code disagree,
 or when the page lacks a `changes` block, a `generated` block or a golden file.
 """
 
@@ -55,6 +59,9 @@ def blocks(text):
     while i < len(lines):
         marker = MARKER.match(lines[i].strip())
         if not marker:
+            if "worked-example:" in lines[i] and "<!--" in lines[i]:
+                fail(f"{PAGE.relative_to(ROOT)}:{i + 1}: a marker not in the form "
+                     f"`<!-- worked-example: ... -->` alone on its line")
             i += 1
             continue
         start = i + 1
@@ -145,16 +152,17 @@ COPY_VERSION = "0.0.0-worked-example"
 
 def check_markers(marked):
     """Every marker is one the script knows, and the page has what it must have."""
+    page = PAGE.relative_to(ROOT)
     verbs = [action.split(" ")[0] for action, _, _ in marked]
     for (action, _, line), verb in zip(marked, verbs):
         if verb not in VERBS:
-            fail(f"{PAGE.relative_to(ROOT)}:{line}: unknown marker {action!r} (known: {', '.join(VERBS)})")
+            fail(f"{page}:{line}: unknown marker {action!r} (known: {', '.join(VERBS)})")
     if verbs.count("changes") != 1:
-        fail(f"{PAGE.relative_to(ROOT)} needs exactly one `changes` block, has {verbs.count('changes')}")
+        fail(f"{page} needs exactly one `changes` block, has {verbs.count('changes')}")
     if "generated" not in verbs:
-        fail(f"{PAGE.relative_to(ROOT)} shows nothing the generator writes (no `generated` block)")
+        fail(f"{page} shows nothing the generator writes (no `generated` block)")
     if not golden_files(marked):
-        fail(f"{PAGE.relative_to(ROOT)} writes no golden file (no `write {GOLDEN_DIR}NAME.json` block)")
+        fail(f"{page} writes no golden file (no `write {GOLDEN_DIR}NAME.json` block)")
 
 
 def golden_files(marked):
@@ -194,6 +202,8 @@ def main():
 
     by_hand = [apply(action, block, line) for action, block, line in marked
                if action.split(" ")[0] in BY_HAND]
+    # What the generator must have written is new after the edits by hand, not only after the copy.
+    edited = snapshot(TREE)
     run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "generate"], TREE, COPY_TARGET)
 
     after = snapshot(TREE)
@@ -204,9 +214,11 @@ def main():
         if verb == "generated":
             wanted = [l.strip() for l in block.split("\n") if l.strip()]
             have = lines_of(after.get(path, b""))
-            if not in_order(wanted, have):
-                problems.append(f"line {line}: {path} does not have these lines, in this order: {wanted}")
-            elif before.get(path) is not None and in_order(wanted, lines_of(before[path])):
+            if path in by_hand:
+                problems.append(f"line {line}: {path} is written by hand above, not generated")
+            elif not in_order(wanted, have):
+                problems.append(f"line {line}: {path} lacks these lines, in this order: {wanted}")
+            elif edited.get(path) is not None and in_order(wanted, lines_of(edited[path])):
                 problems.append(f"line {line}: {path} had these lines before the generator ran")
         elif verb == "changes":
             listed = set(filter(None, (l.strip() for l in block.split("\n"))))

@@ -23,9 +23,12 @@ fn check(file: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let case: Value = serde_json::from_str(&text).unwrap();
-    let env = stack_env(case["stack"].as_str().unwrap()).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let case: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let env = case["stack"]
+        .as_str()
+        .and_then(|stack| stack_env(stack).ok())
+        .unwrap_or_else(|| panic!("{file}: `stack` is not a StackId"));
     // Generated names are written as GENERATED:<label> (or GENERATED:<prefix>+<label>).
     let mut text = text.clone();
     let word_end = |text: &str, from: usize| {
@@ -49,7 +52,7 @@ fn check(file: &str) {
         let name = generated_name_after(prefix, &env, LOGICAL_ID, PHYSICAL_ID, label);
         text.replace_range(start..end, &name);
     }
-    let mut case: Value = serde_json::from_str(&text).unwrap();
+    let mut case: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     for section in ["instance_profiles", "service_linked"] {
         if case["expected"].get(section).is_none() {
             case["expected"][section] = json!({});
@@ -66,7 +69,7 @@ fn check(file: &str) {
             .unwrap()
             .sort_by_key(|v| v.to_string());
     }
-    let spec = spec::parse(&case["properties"]).unwrap();
+    let spec = spec::parse(&case["properties"]).unwrap_or_else(|e| panic!("{file}: {e}"));
     let state = build(&spec, &Owner::new(&env, LOGICAL_ID, PHYSICAL_ID));
 
     let mut roles = Map::new();
