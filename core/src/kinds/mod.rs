@@ -67,7 +67,8 @@ pub const EXTERNAL_ID: TextProperty = Property::text("ExternalId", check_externa
 pub const INSTANCE_PROFILE_NAME: TextProperty =
     Property::text("InstanceProfileName", check_instance_profile_name);
 
-/// 0.1.0's fingerprint key for a kind's region property (`SsoRegion`, `EcsRegion`).
+/// The fingerprint's key for a kind's region property (`SsoRegion`, `EcsRegion`), as it has
+/// always been.
 const REGION_FINGERPRINT_KEY: &str = "Region";
 /// A principal for the samples of kinds that trust one.
 const SAMPLE_PRINCIPAL: &str = "arn:aws:iam::111122223333:role/granted-access-handler";

@@ -1,12 +1,12 @@
-//! The resource a replacing Update makes, and the one a replacement that never answered made:
-//! their PhysicalResourceIds and desired states, the same for the function and the plan command.
+//! The resource a replacing Update makes (for the function and the plan command alike), and the
+//! one a replacement that never answered made: their PhysicalResourceIds and desired states.
 
 use crate::desired::{self, DesiredState, Owner, Replacing};
 use crate::identity::{self, StackEnv};
 use crate::spec::Spec;
 use serde_json::Value;
 
-/// The resource a replacing Update makes ([`UpdateStrategy::Replace`]): its PhysicalResourceId,
+/// The resource a replacing Update makes ([`UpdateStrategy::Replace`](super::UpdateStrategy::Replace)): its PhysicalResourceId,
 /// derived from the replaced resource and the new properties' fingerprint (so every delivery of
 /// the Update, and the rollback that undoes it, arrive at the same id), and the new properties'
 /// state under it, which records the replaced resource's id and properties (the hand-over

@@ -138,7 +138,7 @@ impl RoleSpec {
         if let Some(name) = &self.role_name {
             canonical.insert(ROLE_NAME.fingerprint_key.into(), name.as_str().into());
         }
-        // 0.1.0 recorded `LeastPrivilege` (false unless set) for every kind.
+        // Fingerprints have always recorded `LeastPrivilege` (false unless set) for every kind.
         canonical
             .entry(LEAST_PRIVILEGE.fingerprint_key.to_string())
             .or_insert(Value::Bool(false));
