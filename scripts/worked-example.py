@@ -17,13 +17,14 @@ In the copy (target/worked-example/tree: the repository's tracked and untracked-
 files as they are now) it writes the by-hand blocks, runs `cargo run -p xtask -- generate`,
 checks the generated blocks (in order, and new) and the list of changes, then runs the core's
 golden tests (the new kind's golden file must be among those checked), `xtask check` and
-scripts/check-docs.py, and type-checks the function's tests (`cargo check --tests`, in the
-repository's own target directory so that the dependencies checked by clippy are reused: check
-mode writes no binary, and the copy's packages are given a version of their own so that their
-artifacts do not take the repository's places).
-The type-check runs offline: scripts/test.sh runs this after clippy, which has fetched and checked
-every dependency. Standard library only. Exit status 1, saying what is wrong, when the page and
-the code disagree,
+scripts/check-docs.py, and type-checks the function's tests (`cargo check --tests`).
+
+Everything builds in the repository's own target directory, reusing the dependencies built there:
+the copy's core and function packages are given a version of their own first, so that their
+artifacts, and those of the packages built on them, have names of their own there. (A binary the
+copy builds, `target/debug/xtask`, is put back by cargo on the repository's next build of it.)
+Cargo runs offline: scripts/test.sh runs this after clippy, which has fetched every dependency.
+Standard library only. Exit status 1, saying what is wrong, when the page and the code disagree,
 or when the page lacks a `changes` block, a `generated` block or a golden file.
 """
 
@@ -38,8 +39,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs/src/contributors/adding-a-kind.md"
 WORK = ROOT / "target/worked-example"
 TREE = WORK / "tree"
-# The copy's own build of the core and xtask (a cold one: about 20 s on two cores).
-COPY_TARGET = WORK / "target"
 NODE_MODULES = "test-tools/authz/node_modules"
 
 MARKER = re.compile(r"^<!-- worked-example: (.*?) -->$")
@@ -148,6 +147,23 @@ GOLDEN_DIR = "core/tests/golden/"
 # directory: cargo names a path package's artifacts by its path in the workspace, its name and
 # its version, so without it the copy's would take the repository's own places there.
 COPY_VERSION = "0.0.0-worked-example"
+# The repository's own target directory: the copy reuses every dependency built there.
+TARGET = ROOT / "target"
+
+
+def give_own_versions():
+    """The copy's core and function packages get `COPY_VERSION`, and its Cargo.lock follows,
+    before anything is compared: their artifacts (and so those of everything built on them) then
+    have names of their own in the shared target directory."""
+    for manifest in ("Cargo.toml", "core/Cargo.toml"):
+        path = TREE / manifest
+        text, count = re.subn(r'(?m)^version = "[^"]*"$', f'version = "{COPY_VERSION}"',
+                              path.read_text(), count=1)
+        if count != 1:
+            fail(f"{manifest} has no version line to change in the copy")
+        path.write_text(text)
+    subprocess.run(["cargo", "metadata", "--offline", "-q", "--format-version", "1"], cwd=TREE,
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def check_markers(marked):
@@ -198,13 +214,14 @@ def main():
         shutil.copy2(ROOT / relative, destination)
     if (ROOT / NODE_MODULES).is_dir():
         (TREE / NODE_MODULES).symlink_to(ROOT / NODE_MODULES)
+    give_own_versions()
     before = snapshot(TREE)
 
     by_hand = [apply(action, block, line) for action, block, line in marked
                if action.split(" ")[0] in BY_HAND]
     # What the generator must have written is new after the edits by hand, not only after the copy.
     edited = snapshot(TREE)
-    run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "generate"], TREE, COPY_TARGET)
+    run(["cargo", "run", "--offline", "-q", "-p", "xtask", "--", "generate"], TREE, TARGET)
 
     after = snapshot(TREE)
     changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
@@ -229,25 +246,15 @@ def main():
     if problems:
         fail("the page and the code disagree:\n  " + "\n  ".join(problems))
 
-    golden = run(["cargo", "test", "--locked", "-p", "ecs-iam-roles-core", "--test", "golden",
-                  "--", "--nocapture"], TREE, COPY_TARGET)
+    golden = run(["cargo", "test", "--offline", "-p", "ecs-iam-roles-core", "--test", "golden",
+                  "--", "--nocapture"], TREE, TARGET)
     names = golden_files(marked)
     for name in names:
         if f"checked {name}" not in golden:
             fail(f"the golden tests did not check {GOLDEN_DIR}{name} in the copy")
-    run(["cargo", "run", "--locked", "-q", "-p", "xtask", "--", "check"], TREE, COPY_TARGET)
-    run(["python3", "scripts/check-docs.py"], TREE, COPY_TARGET)
-    for manifest in ("Cargo.toml", "core/Cargo.toml"):
-        path = TREE / manifest
-        text, count = re.subn(r'(?m)^version = "[^"]*"$', f'version = "{COPY_VERSION}"',
-                              path.read_text(), count=1)
-        if count != 1:
-            fail(f"{manifest} has no version line to change in the copy")
-        path.write_text(text)
-    # The repository's target directory: the dependencies clippy has checked are reused. Check
-    # mode writes no binary, and the copy's packages have a version of their own (above).
-    run(["cargo", "check", "--offline", "-q", "-p", "ecs-iam-roles", "--tests"], TREE,
-        ROOT / "target")
+    run(["cargo", "run", "--offline", "-q", "-p", "xtask", "--", "check"], TREE, TARGET)
+    run(["python3", "scripts/check-docs.py"], TREE, TARGET)
+    run(["cargo", "check", "--offline", "-q", "-p", "ecs-iam-roles", "--tests"], TREE, TARGET)
     generated = sorted(changed - set(by_hand))
     print(f"worked-example: {len(set(by_hand))} files by hand, {len(generated)} generated; "
           f"golden file {', '.join(names)} checked; xtask check, the links and the function's "
