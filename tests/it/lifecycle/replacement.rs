@@ -56,8 +56,23 @@ async fn replaced(
     (created, updated)
 }
 
-#[tokio::test]
-async fn success_then_cleanup_keeps_what_b_took_over_and_stack_deletion_removes_everything() {
+/// A (`before`) replaced by B (`after`, with a boundary), each checked against IAM: where the
+/// hand-over tests start.
+struct AReplacedByB {
+    iam: aws_sdk_iam::Client,
+    conv: Conversation,
+    kept: String,
+    a: String,
+    b: String,
+    p1: serde_json::Value,
+    p2: serde_json::Value,
+    created: Answer,
+    updated: Answer,
+    id1: String,
+    id2: String,
+}
+
+async fn a_replaced_by_b() -> AReplacedByB {
     let iam = iam_client(moto_endpoint()).await;
     let conv = Conversation::new().await;
     let (kept, a, b) = (name("kept"), name("a"), name("b"));
@@ -67,6 +82,34 @@ async fn success_then_cleanup_keeps_what_b_took_over_and_stack_deletion_removes_
     );
     let (created, updated) = replaced(&iam, &conv, &p1, &p2).await;
     let (id1, id2) = (created.physical_id(), updated.physical_id());
+    AReplacedByB {
+        iam,
+        conv,
+        kept,
+        a,
+        b,
+        p1,
+        p2,
+        created,
+        updated,
+        id1,
+        id2,
+    }
+}
+
+#[tokio::test]
+async fn success_then_cleanup_keeps_what_b_took_over_and_stack_deletion_removes_everything() {
+    let AReplacedByB {
+        iam,
+        conv,
+        a,
+        p1,
+        p2,
+        updated,
+        id1,
+        id2,
+        ..
+    } = a_replaced_by_b().await;
 
     // UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: the Delete of A, with A's properties.
     let cleanup = conv.delete(&id1, p1.clone()).await;
@@ -91,15 +134,18 @@ async fn success_then_cleanup_keeps_what_b_took_over_and_stack_deletion_removes_
 
 #[tokio::test]
 async fn rollback_as_update_to_b_then_delete_of_b_restores_a_exactly() {
-    let iam = iam_client(moto_endpoint()).await;
-    let conv = Conversation::new().await;
-    let (kept, a, b) = (name("kept"), name("a"), name("b"));
-    let (p1, p2) = (
-        before(&kept, &a),
-        after(&kept, &b, &boundary_policy(&iam).await),
-    );
-    let (created, updated) = replaced(&iam, &conv, &p1, &p2).await;
-    let (id1, id2) = (created.physical_id(), updated.physical_id());
+    let AReplacedByB {
+        iam,
+        conv,
+        kept,
+        b,
+        p1,
+        p2,
+        created,
+        id1,
+        id2,
+        ..
+    } = a_replaced_by_b().await;
 
     let rolled_back = conv.update(&id2, p1.clone(), p2.clone()).await;
     assert_eq!(rolled_back.physical_id(), id1, "back to A");
@@ -117,15 +163,18 @@ async fn rollback_as_update_to_b_then_delete_of_b_restores_a_exactly() {
 
 #[tokio::test]
 async fn rollback_as_delete_of_b_alone_gives_the_kept_role_back_to_a_as_it_was() {
-    let iam = iam_client(moto_endpoint()).await;
-    let conv = Conversation::new().await;
-    let (kept, a, b) = (name("kept"), name("a"), name("b"));
-    let (p1, p2) = (
-        before(&kept, &a),
-        after(&kept, &b, &boundary_policy(&iam).await),
-    );
-    let (created, updated) = replaced(&iam, &conv, &p1, &p2).await;
-    let (id1, id2) = (created.physical_id(), updated.physical_id());
+    let AReplacedByB {
+        iam,
+        conv,
+        kept,
+        b,
+        p1,
+        p2,
+        created,
+        id1,
+        id2,
+        ..
+    } = a_replaced_by_b().await;
 
     // UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS as MiniStack sends it: the engine returns to
     // A without calling the function and deletes B, with B's properties.
@@ -152,15 +201,18 @@ async fn rollback_as_delete_of_b_alone_gives_the_kept_role_back_to_a_as_it_was()
 
 #[tokio::test]
 async fn stack_deletion_after_a_cleanup_that_never_came_deletes_what_b_made() {
-    let iam = iam_client(moto_endpoint()).await;
-    let conv = Conversation::new().await;
-    let (kept, a, b) = (name("kept"), name("a"), name("b"));
-    let (p1, p2) = (
-        before(&kept, &a),
-        after(&kept, &b, &boundary_policy(&iam).await),
-    );
-    let (created, updated) = replaced(&iam, &conv, &p1, &p2).await;
-    let (id1, id2) = (created.physical_id(), updated.physical_id());
+    let AReplacedByB {
+        iam,
+        conv,
+        kept,
+        a,
+        b,
+        p1,
+        p2,
+        id1,
+        id2,
+        ..
+    } = a_replaced_by_b().await;
 
     // The cleanup Delete of A failed (UPDATE_COMPLETE, "one or more resources could not be
     // deleted"); later the stack is deleted: CloudFormation deletes only B.
