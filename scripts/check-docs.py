@@ -25,8 +25,8 @@ FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
 EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def lines_outside_code(text):
-    """(line number, line) of every line outside fenced code blocks, inline code blanked."""
+def lines_outside_fences(text):
+    """(line number, line) of every line outside fenced code blocks, as it is."""
     fence = None
     for number, line in enumerate(text.splitlines(), 1):
         marker = FENCE.match(line)
@@ -37,6 +37,12 @@ def lines_outside_code(text):
         if marker:
             fence = marker.group(1)
             continue
+        yield number, line
+
+
+def lines_outside_code(text):
+    """(line number, line) of every line outside fenced code blocks, inline code blanked."""
+    for number, line in lines_outside_fences(text):
         yield number, re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m.group(0)), line)
 
 
@@ -62,16 +68,7 @@ def anchors(path):
     renderers do), explicit {#id} attributes and <a id=…> / <a name=…> tags."""
     if path not in _anchors:
         found, seen = set(), {}
-        fence = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            marker = FENCE.match(line)
-            if fence:
-                if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
-                    fence = None
-                continue
-            if marker:
-                fence = marker.group(1)
-                continue
+        for _, line in lines_outside_fences(path.read_text(encoding="utf-8")):
             found.update(HTML_ID.findall(line))
             heading = HEADING.match(line)
             if not heading:
