@@ -73,9 +73,11 @@ pub fn give_back_state(
     }
 }
 
-/// Only what `given` names of `actual`: what the give-back may converge. Converging against
-/// all of the old resource's state would remove the customer policies it owns that `given`
-/// leaves out (converge removes owned policies no longer wanted).
+/// Only what `given` names of `actual` (its roles, their instance profiles and its policies;
+/// the account's service-linked roles as they are): what reading for `given` finds, and what
+/// the give-back may converge. Converging against all of the old resource's state would remove
+/// the customer policies it owns that `given` leaves out (converge removes owned policies no
+/// longer wanted).
 pub fn within(actual: &ActualState, given: &DesiredState) -> ActualState {
     let named = |name: &String| given.roles.iter().any(|r| &r.name == name);
     let profile = |name: &String| {
@@ -101,7 +103,7 @@ pub fn within(actual: &ActualState, given: &DesiredState) -> ActualState {
         instance_profiles: (actual.instance_profiles.clone().into_iter())
             .filter(|(n, _)| profile(n))
             .collect(),
-        service_linked: Default::default(),
+        service_linked: actual.service_linked.clone(),
     }
 }
 

@@ -102,7 +102,7 @@ pub(super) fn update(cx: &Context<'_>, out: &mut ResourceOut, properties: &Value
             out.reasons = reasons;
             // The function reads what the new state names; it takes over what the current
             // resource owns of it.
-            let before = only(&actual, &state);
+            let before = plan::within(&actual, &state);
             let replaced = cur.as_str();
             let ownership = Ownership::replacing(&id, &replaced, checked.spec.adopt_existing);
             match plan::converge(&state, &before, &ownership) {
@@ -139,40 +139,10 @@ pub(super) fn delete(cx: &Context<'_>, out: &mut ResourceOut, old: &Value) {
     out.plan(&plan, &actual, &[&old_state]);
 }
 
-/// What of `actual` a state names (what the function reads for it).
-pub(super) fn only(actual: &ActualState, state: &DesiredState) -> ActualState {
-    let profiles: Vec<&String> = state
-        .roles
-        .iter()
-        .filter_map(|r| r.instance_profile.as_ref().map(|p| &p.name))
-        .collect();
-    ActualState {
-        roles: actual
-            .roles
-            .iter()
-            .filter(|(name, _)| state.roles.iter().any(|r| &&r.name == name))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        policies: actual
-            .policies
-            .iter()
-            .filter(|(arn, _)| state.policies.iter().any(|p| &&p.arn == arn))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        instance_profiles: actual
-            .instance_profiles
-            .iter()
-            .filter(|(name, _)| profiles.contains(name))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        service_linked: actual.service_linked.clone(),
-    }
-}
-
 /// `actual` after a replacement under `id` took over what `state` names.
 pub(super) fn handed_over(actual: &ActualState, state: &DesiredState, id: &str) -> ActualState {
     let mut after = actual.clone();
-    let taken = only(actual, state);
+    let taken = plan::within(actual, state);
     let owner = || BTreeMap::from([(OWNER_TAG_KEY.to_string(), id.to_string())]);
     for name in taken.roles.keys() {
         after
